@@ -1,0 +1,1 @@
+"""Reporting side of the suite: results per item, terminal table, HTML and JUnit customisation."""

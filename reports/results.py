@@ -1,0 +1,93 @@
+"""One result per check item, built on the controller from the reports pytest sends it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import pytest
+
+from fixtures.controls import SEVERITIES
+
+OUTCOMES = ("failed", "error", "waived", "passed", "skipped")
+
+
+@dataclass
+class ItemResult:
+    nodeid: str
+    check_id: str
+    severity: str
+    resource: str
+    title: str = ""
+    outcome: str = "passed"  # one of OUTCOMES
+    message: str = ""
+    compliance: list[str] = field(default_factory=list)
+    remediation: str = ""
+
+
+def properties(report: pytest.TestReport) -> dict[str, str]:
+    """Single-valued user properties (the last one wins)."""
+    return {name: value for name, value in report.user_properties}
+
+
+def phase_outcome(report: pytest.TestReport) -> str | None:
+    """This phase's contribution to the item's outcome, or None when it adds nothing."""
+    if hasattr(report, "wasxfail"):
+        return "waived" if report.skipped else "failed"
+    if report.failed:
+        return "failed" if report.when == "call" else "error"
+    if report.skipped:
+        return "skipped"
+    if report.when == "call":
+        return "passed"
+    return None
+
+
+def message_of(report: pytest.TestReport) -> str:
+    if hasattr(report, "wasxfail"):
+        return str(report.wasxfail)
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2]).removeprefix("Skipped: ")
+    return report.longreprtext.strip() if report.longrepr else ""
+
+
+class ResultLog:
+    """Results by node id; later phases override earlier ones only to report something worse."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, ItemResult] = {}
+
+    def record(self, report: pytest.TestReport) -> None:
+        props = properties(report)
+        if "check_id" not in props:
+            return
+        outcome = phase_outcome(report)
+        if outcome is None:
+            return
+        item = self.items.get(report.nodeid)
+        if item is None:
+            item = self.items[report.nodeid] = ItemResult(
+                nodeid=report.nodeid, check_id=props["check_id"], severity=props.get("severity", ""),
+                resource=props.get("resource", ""), title=props.get("title", ""),
+                compliance=[v for k, v in report.user_properties if k == "compliance"],
+            )
+        elif report.when == "teardown" and outcome != "error":
+            return
+        item.outcome = outcome
+        item.message = message_of(report)
+        item.remediation = props.get("remediation", item.remediation)
+
+    def by_check(self) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {}
+        for item in self.items.values():
+            row = counts.setdefault(item.check_id, {o: 0 for o in OUTCOMES} | {"severity": item.severity})
+            row[item.outcome] += 1
+        return counts
+
+    def count(self, outcome: str, severities: Iterable[str] = SEVERITIES) -> int:
+        wanted = set(severities)
+        return sum(1 for i in self.items.values() if i.outcome == outcome and i.severity in wanted)
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)

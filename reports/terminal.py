@@ -1,0 +1,36 @@
+"""The compact findings table that ends an audit in the terminal."""
+
+from __future__ import annotations
+
+from fixtures.controls import SEVERITIES
+from fixtures.model import Snapshot
+from reports.results import ResultLog, severity_rank
+
+COLUMNS = (("failed", "findings"), ("error", "errors"), ("waived", "waived"), ("passed", "passed"), ("skipped", "n/a"))
+
+
+def findings_table(results: ResultLog) -> list[str]:
+    rows = sorted(results.by_check().items(), key=lambda kv: (severity_rank(kv[1]["severity"]), -kv[1]["failed"], kv[0]))
+    width = max([len("check")] + [len(check) for check, _ in rows])
+    header = f"{'severity':<9} {'check':<{width}} " + " ".join(f"{label:>8}" for _, label in COLUMNS)
+    lines = [header, "-" * len(header)]
+    for check, counts in rows:
+        cells = " ".join(f"{counts[outcome]:>8}" for outcome, _ in COLUMNS)
+        lines.append(f"{counts['severity']:<9} {check:<{width}} {cells}")
+    return lines
+
+
+def totals_line(results: ResultLog) -> str:
+    per_severity = ", ".join(
+        f"{results.count('failed', [s])} {s}" for s in SEVERITIES if results.count("failed", [s])
+    )
+    findings = results.count("failed")
+    return (
+        f"{findings} findings" + (f" ({per_severity})" if findings else "")
+        + f", {results.count('error')} could not be evaluated, {results.count('waived')} waived, "
+        f"{results.count('passed')} passed, {results.count('skipped')} not applicable"
+    )
+
+
+def source_lines(snapshot: Snapshot) -> list[str]:
+    return [f"  {status.describe()}" for status in snapshot.failed_sources()]
