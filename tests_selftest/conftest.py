@@ -1,0 +1,39 @@
+"""Fixtures for the self-tests: a simulated account and a runner for the real collector and checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import pytest
+
+from fixtures.aws import CollectOptions
+from fixtures.demo import offline_environment
+from fixtures.moto_account import MotoAccount, moto_gaps
+from tests_selftest.harness import Audit, audit_snapshot, collect_snapshot
+
+
+@pytest.fixture
+def aws() -> MotoAccount:
+    """An empty simulated account (moto plus the IAM parts moto lacks); no request leaves the process."""
+    from moto import mock_aws
+
+    with offline_environment(), mock_aws(), moto_gaps():
+        yield MotoAccount()
+
+
+@pytest.fixture
+def audit(aws: MotoAccount, pytester: pytest.Pytester, tmp_path: Path):
+    """``audit("check_id", ...)`` collects the seeded account with the real collector and runs those checks."""
+
+    def run(
+        *check_ids: str,
+        args: Iterable[str] = (),
+        failures: Mapping[str, str] = {},
+        options: CollectOptions = CollectOptions(service_activity=False),
+    ) -> Audit:
+        aws.generate_credential_report()
+        doc = collect_snapshot(failures, options)
+        return audit_snapshot(pytester, tmp_path, doc, check_ids, args)
+
+    return run

@@ -1,0 +1,110 @@
+"""Self-test harness: seed moto, run the real collector, then run the real checks on the snapshot."""
+
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from fixtures import snapshot as snapshot_file
+from fixtures.aws import CollectOptions
+from fixtures.collect import collect
+from reports.results import ItemResult, ResultLog
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def moto_session() -> boto3.Session:
+    return boto3.Session(aws_access_key_id="selftest", aws_secret_access_key="selftest", region_name="us-east-1")
+
+
+def fail_operations(session: boto3.Session, failures: Mapping[str, str]) -> None:
+    """Make the named API operations (e.g. ``GenerateCredentialReport``) fail with the given AWS error code."""
+
+    def respond(model: Any, **_: Any) -> tuple[AWSResponse, dict] | None:
+        code = failures.get(model.name)
+        if code is None:
+            return None
+        message = f"User: arn:aws:iam::123456789012:user/auditor is not authorized to perform: {model.name}"
+        return AWSResponse("https://iam.amazonaws.com/", 403, {}, None), {"Error": {"Code": code, "Message": message}}
+
+    session.events.register("before-call.*.*", respond)
+
+
+def count_calls(session: boto3.Session) -> collections.Counter:
+    """API calls made through the session, by operation (retries not counted)."""
+    calls: collections.Counter = collections.Counter()
+
+    def count(model: Any, **_: Any) -> None:
+        calls[model.name] += 1
+
+    session.events.register("before-call.*.*", count)
+    return calls
+
+
+def collect_snapshot(
+    failures: Mapping[str, str] = {}, options: CollectOptions = CollectOptions(service_activity=False),
+) -> dict:
+    session = moto_session()
+    if failures:
+        fail_operations(session, failures)
+    return collect(session, options)
+
+
+def check_selector(check_ids: Iterable[str]) -> str:
+    """An exact -m expression (-k would match user_mfa_enabled inside admin_user_mfa_enabled)."""
+    return " or ".join(f"control(id='{check_id}')" for check_id in check_ids)
+
+
+@dataclass
+class Audit:
+    snapshot: dict
+    path: Path
+    results: ResultLog
+    exit_code: int
+
+    def item(self, check_id: str, entity: str) -> ItemResult:
+        matches = [i for i in self.results.items.values() if i.check_id == check_id and i.nodeid.endswith(f"[{entity}]")]
+        if len(matches) != 1:
+            known = sorted(i.nodeid for i in self.results.items.values() if i.check_id == check_id)
+            raise AssertionError(f"expected one item {check_id}[{entity}], found {len(matches)} among {known}")
+        return matches[0]
+
+    def outcome(self, check_id: str, entity: str) -> str:
+        return self.item(check_id, entity).outcome
+
+    def message(self, check_id: str, entity: str) -> str:
+        return self.item(check_id, entity).message
+
+    def entities(self, check_id: str) -> list[str]:
+        return sorted(i.nodeid.rsplit("[", 1)[-1].rstrip("]") for i in self.results.items.values() if i.check_id == check_id)
+
+
+def run_checks(pytester: pytest.Pytester, snapshot_path: Path, *args: str) -> tuple[ResultLog, int]:
+    """Run ``pytest checks --snapshot PATH ARGS`` in-process and collect one result per item."""
+    reports_dir = snapshot_path.parent / "reports"
+    recorder = pytester.inline_run(
+        str(ROOT / "checks"), "-c", str(ROOT / "pytest.ini"), "--rootdir", str(ROOT),
+        "--snapshot", str(snapshot_path), "--reports-dir", str(reports_dir), "-p", "no:cacheprovider", "-q", *args,
+    )
+    results = ResultLog()
+    for report in recorder.getreports("pytest_runtest_logreport"):
+        results.record(report)
+    return results, int(recorder.ret)
+
+
+def audit_snapshot(
+    pytester: pytest.Pytester, tmp_path: Path, doc: dict, check_ids: Iterable[str] = (), args: Iterable[str] = (),
+) -> Audit:
+    path = snapshot_file.save(doc, tmp_path / "snapshot.json")
+    selector = ["-m", check_selector(check_ids)] if check_ids else []
+    results, code = run_checks(pytester, path, *selector, *args)
+    return Audit(doc, path, results, code)
+
+
+AuditRunner = Callable[..., Audit]
