@@ -108,3 +108,33 @@ def audit_snapshot(
 
 
 AuditRunner = Callable[..., Audit]
+
+
+def run_pytest(*args: str, env: Mapping[str, str] | None = None, timeout: float = 300):
+    """Run pytest in a subprocess from the repository root, as a user would."""
+    import os
+    import subprocess
+    import sys
+
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTEST_"))}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def junit_outcomes(path: Path) -> dict[str, tuple[str, dict[str, list[str]]]]:
+    """nodeid-like key -> (outcome, properties) from a JUnit XML file."""
+    import xml.etree.ElementTree as ET
+
+    outcomes = {}
+    for case in ET.parse(path).getroot().iter("testcase"):
+        outcome = "passed"
+        for tag in ("failure", "error", "skipped"):
+            if case.find(tag) is not None:
+                outcome = tag
+        props: dict[str, list[str]] = {}
+        for prop in case.iter("property"):
+            props.setdefault(prop.get("name"), []).append(prop.get("value"))
+        outcomes[f"{case.get('classname')}::{case.get('name')}"] = (outcome, props)
+    return outcomes

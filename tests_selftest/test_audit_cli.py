@@ -1,0 +1,90 @@
+"""The audit as a user runs it: `pytest checks ...` in a subprocess, its terminal output and report files."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures import snapshot as snapshot_file
+from fixtures.demo import collect_demo
+from tests_selftest.harness import junit_outcomes, run_pytest
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo_snapshot(tmp_path_factory):
+    return snapshot_file.save(collect_demo(), tmp_path_factory.mktemp("demo") / "snapshot.json")
+
+
+def replay(snapshot, reports, *args, env=None):
+    return run_pytest("checks", "--snapshot", str(snapshot), "--reports-dir", str(reports), "-p", "no:cacheprovider",
+                      *args, env=env)
+
+
+def test_demo_audit_prints_findings_not_tracebacks(tmp_path):
+    # Credentials and an endpoint are present: the demo must ignore both and never leave the process.
+    env = {"AWS_ACCESS_KEY_ID": "AKIAREALLOOKINGKEY00", "AWS_SECRET_ACCESS_KEY": "x",
+           "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_PROFILE": "does-not-exist"}
+    run = run_pytest("checks", "--demo", "--reports-dir", str(tmp_path), "-p", "no:cacheprovider", env=env)
+    out = run.stdout
+    assert run.returncode == 1, out + run.stderr
+    assert "IAM compliance findings" in out
+    assert "critical  root_no_access_keys" in out
+    assert "Traceback" not in out and "def test_" not in out and "Error" not in run.stderr
+    assert out.rstrip().splitlines()[-1].startswith("=") and " failed, " in out.rstrip().splitlines()[-1]
+    for name in ("compliance.html", "junit.xml", "snapshot.json"):
+        assert (tmp_path / name).stat().st_size > 0
+    assert (tmp_path / "snapshot.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_every_junit_testcase_carries_check_resource_and_severity(demo_snapshot, tmp_path):
+    replay(demo_snapshot, tmp_path)
+    cases = junit_outcomes(tmp_path / "junit.xml")
+    assert len(cases) > 50
+    for name, (_, props) in cases.items():
+        assert props.get("check_id") and props.get("resource") and props.get("severity"), name
+    outcomes = {outcome for outcome, _ in cases.values()}
+    assert {"failure", "passed", "skipped"} <= outcomes
+
+
+def test_xdist_gives_the_same_items_and_outcomes(demo_snapshot, tmp_path):
+    serial = replay(demo_snapshot, tmp_path / "serial")
+    parallel = replay(demo_snapshot, tmp_path / "parallel", "-n", "2")
+    assert serial.returncode == parallel.returncode == 1
+    assert "2 workers" in parallel.stdout
+    assert junit_outcomes(tmp_path / "serial" / "junit.xml") == junit_outcomes(tmp_path / "parallel" / "junit.xml")
+    assert "IAM compliance findings" in parallel.stdout
+
+
+def test_selection_by_severity_and_framework(demo_snapshot, tmp_path):
+    critical = replay(demo_snapshot, tmp_path / "a", "-m", "critical", "-q")
+    cases = junit_outcomes(tmp_path / "a" / "junit.xml")
+    assert cases and {props["severity"][0] for _, props in cases.values()} == {"critical"}, critical.stdout
+    replay(demo_snapshot, tmp_path / "b", "-m", "compliance(framework='cis-v5.0', id='1.4')")
+    cases = junit_outcomes(tmp_path / "b" / "junit.xml")
+    assert {props["check_id"][0] for _, props in cases.values()} == {"root_mfa_enabled"}
+
+
+def test_last_failed_reruns_only_findings(demo_snapshot, tmp_path):
+    cache = ["-o", f"cache_dir={tmp_path / 'cache'}"]
+    first = run_pytest("checks", "--snapshot", str(demo_snapshot), "--reports-dir", str(tmp_path / "1"), *cache)
+    again = run_pytest("checks", "--snapshot", str(demo_snapshot), "--reports-dir", str(tmp_path / "2"), "--lf", *cache)
+    assert first.returncode == again.returncode == 1
+    cases = junit_outcomes(tmp_path / "2" / "junit.xml")
+    assert cases and all(outcome in ("failure", "error") for outcome, _ in cases.values())
+
+
+def test_live_audit_without_credentials_is_a_usage_error(tmp_path):
+    env = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_CONFIG_FILE": str(tmp_path / "none"),
+           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true"}
+    run = run_pytest("checks", "--reports-dir", str(tmp_path), env=env)
+    assert run.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "Cannot identify the AWS account" in run.stderr and "--demo" in run.stderr
+    assert "Traceback" not in run.stderr + run.stdout
+
+
+def test_bare_pytest_collects_only_the_self_tests():
+    run = run_pytest("--collect-only", "-q", env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9"})
+    assert run.returncode == 0, run.stdout + run.stderr
+    items = [line for line in run.stdout.splitlines() if "::" in line]
+    assert items and all(line.startswith("tests_selftest/") for line in items)
