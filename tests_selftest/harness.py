@@ -93,7 +93,8 @@ def run_checks(pytester: pytest.Pytester, snapshot_path: Path, *args: str) -> tu
         "--snapshot", str(snapshot_path), "--reports-dir", str(reports_dir), "-p", "no:cacheprovider", "-q", *args,
     )
     results = ResultLog()
-    for report in recorder.getreports("pytest_runtest_logreport"):
+    # A usage error stops pytest before any hook recording starts: there are no reports then.
+    for report in recorder.getreports("pytest_runtest_logreport") if hasattr(recorder, "getreports") else []:
         results.record(report)
     return results, int(recorder.ret)
 
