@@ -10,7 +10,7 @@ import pytest
 from fixtures.aws import CollectOptions
 from fixtures.demo import offline_environment
 from fixtures.moto_account import MotoAccount, moto_gaps
-from tests_selftest.harness import Audit, audit_snapshot, collect_snapshot
+from tests_selftest.harness import SELFTEST_OPTIONS, Audit, audit_snapshot, collect_snapshot
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def audit(aws: MotoAccount, pytester: pytest.Pytester, tmp_path: Path):
         *check_ids: str,
         args: Iterable[str] = (),
         failures: Mapping[str, str] = {},
-        options: CollectOptions = CollectOptions(service_activity=False),
+        options: CollectOptions = SELFTEST_OPTIONS,
     ) -> Audit:
         aws.generate_credential_report()
         doc = collect_snapshot(failures, options)
