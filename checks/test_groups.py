@@ -23,3 +23,26 @@ def test_group_has_users(iam_group: Group) -> None:
             evidence={"members": [], "attached_policies": iam_group.attached_policy_arns},
             remediation=f"aws iam delete-group --group-name {iam_group.name} (after detaching its policies)",
         )
+
+
+@control(
+    "group_no_inline_policies", severity="low", sources=["authorization_details"],
+    refs={"scoutsuite": "iam-group-with-inline-policies", "steampipe": "iam_group_user_role_no_inline_policies"},
+    remediation="Move the permissions into a customer managed policy, attach it to the group, and delete the "
+                "inline policy (aws iam delete-group-policy).",
+)
+def test_group_no_inline_policies(iam_group: Group) -> None:
+    """Groups have no inline policies.
+
+    Inline policies cannot be reused, versioned or found by ListPolicies; a group's permissions
+    belong in managed policies that can be reviewed in one place.
+    """
+    names = sorted(iam_group.inline_policies)
+    if names:
+        raise Finding(
+            f"Group {iam_group.name} has {len(names)} inline polic{'y' if len(names) == 1 else 'ies'}: "
+            f"{', '.join(names)}.",
+            evidence={"inline_policies": names, "members": iam_group.member_names},
+            remediation=f"aws iam delete-group-policy --group-name {iam_group.name} --policy-name {names[0]} "
+                        "(after moving its permissions to a managed policy)",
+        )
