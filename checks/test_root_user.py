@@ -1,23 +1,64 @@
-"""Root user controls (catalogue section A): one item per account."""
+"""Root user controls (catalogue section A): one item per account; root_access_keys_rotated one per key slot."""
 
 from __future__ import annotations
 
-from fixtures.controls import Finding, control
-from fixtures.model import Account
+from datetime import date, datetime, time, timezone
+from typing import Any
+
+import pytest
+
+from fixtures.controls import Finding, control, not_applicable
+from fixtures.model import Account, BadData, CannotEvaluate, CredentialRow
 from fixtures.settings import Settings
+from fixtures.timeutil import age_days, parse_timestamp, short_date
+
+SLOTS = (1, 2)  # the credential report has two columns per credential kind
+NOUNS = {"access_key": "access key", "cert": "signing certificate"}
+# Security Hub does not offer IAM.6 in China and GovCloud; hardware root MFA is assessed in the commercial partition.
+NO_HARDWARE_MFA_PARTITIONS = ("aws-cn", "aws-us-gov")
+MFA_RULES = ("cis-v5", "cis-v3")
+LAST_USE_COLUMNS = {  # credential report column -> the root credential it describes
+    "password_last_used": "password (console sign-in)",
+    "access_key_1_last_used_date": "access key 1",
+    "access_key_2_last_used_date": "access key 2",
+}
+
+
+def _root_arn(account: Account) -> str:
+    return f"arn:{account.partition}:iam::{account.id}:root"
 
 
 def _active_flags(account: Account, kind: str) -> str:
-    """'key 1 active, key 2 inactive' from the credential report, or why it is unknown."""
-    if not account.snapshot.status("credential_report").ok:
-        return "credential report unavailable"
+    """'access key 1 active, access key 2 inactive' from the credential report, or why it is unknown."""
     try:
         root = account.root_credentials
-        flags = [root.flag(f"{kind}_{slot}_active") for slot in (1, 2)]
-    except Exception as exc:  # evidence only; the verdict does not depend on it
-        return f"credential report unreadable: {exc}"
-    label = "key" if kind == "access_key" else "certificate"
-    return ", ".join(f"{label} {slot} {'active' if flag else 'inactive'}" for slot, flag in zip((1, 2), flags))
+        flags = [root.flag(f"{kind}_{slot}_active") for slot in SLOTS]
+    except CannotEvaluate as exc:  # evidence only; the verdict does not depend on it
+        return f"credential report not usable: {exc}"
+    return ", ".join(f"{NOUNS[kind]} {slot} {'active' if flag else 'inactive'}" for slot, flag in zip(SLOTS, flags))
+
+
+def _passwordless_root_exempt(account: Account, settings: Settings) -> bool:
+    """Under CIS v5 (``root.mfa_rule: cis-v5``) a root user without a password needs no MFA: it cannot sign in."""
+    rule = settings.root.mfa_rule
+    if rule not in MFA_RULES:
+        raise CannotEvaluate(f"Setting root.mfa_rule must be one of {', '.join(MFA_RULES)}, not {rule!r}.")
+    return rule == "cis-v5" and account.summary.get("AccountPasswordPresent") == 0
+
+
+def _none_present(account: Account, summary_key: str, kind: str) -> None:
+    """Fails when GetAccountSummary counts any root credential of this kind (active or inactive)."""
+    present = account.summary_value(summary_key)
+    if present:
+        raise Finding(
+            f"The root user of account {account.id} has {NOUNS[kind]}s "
+            f"(GetAccountSummary {summary_key}={present}; {_active_flags(account, kind)}).",
+            evidence={summary_key: present},
+        )
+
+
+def _active_slots(root: CredentialRow, kind: str) -> list[int]:
+    return [slot for slot in SLOTS if root.flag(f"{kind}_{slot}_active")]
 
 
 @control(
@@ -32,12 +73,85 @@ def test_root_no_access_keys(account: Account) -> None:
     Root keys cannot be restricted by any policy. Passes only when GetAccountSummary's
     AccountAccessKeysPresent is 0, which counts active and inactive keys alike.
     """
-    present = account.summary_value("AccountAccessKeysPresent")
-    if present:
+    _none_present(account, "AccountAccessKeysPresent", "access_key")
+
+
+@control(
+    "root_access_keys_rotated", severity="high", sources=["credential_report"],
+    refs={"seed": 2},
+    remediation="Delete the root access key: sign in as the root user, open Security credentials, Access keys. "
+                "If something truly needs it, move that to an IAM role or user first.",
+)
+@pytest.mark.parametrize("slot", SLOTS, ids=lambda slot: f"key{slot}")
+def test_root_access_keys_rotated(account: Account, slot: int, settings: Settings, collected_at: datetime) -> None:
+    """Root access keys, if any, were created within the last 90 days.
+
+    Root keys should not exist at all (root_no_access_keys); one that remains must at least be
+    rotated. One item per credential report key slot, read from access_key_N_active and
+    access_key_N_last_rotated; a slot without an active key is not applicable. The limit is
+    ``root.access_key_max_age_days``; a key exactly that old passes.
+    """
+    root = account.root_credentials
+    if not root.flag(f"access_key_{slot}_active"):
+        not_applicable(f"the root user of account {account.id} has no active access key in slot {slot}.")
+    limit = settings.root.access_key_max_age_days
+    created = root.required_date(f"access_key_{slot}_last_rotated", f"root access key {slot} is active")
+    age = age_days(created, collected_at)
+    if age > limit:
         raise Finding(
-            f"The root user of account {account.id} has access keys "
-            f"(GetAccountSummary AccountAccessKeysPresent={present}; {_active_flags(account, 'access_key')}).",
-            evidence={"AccountAccessKeysPresent": present},
+            f"The root user of account {account.id} has an active access key (credential report slot {slot}) "
+            f"created {age} days ago on {short_date(created)}; the limit is {limit} days, and root should have "
+            "no access keys at all.",
+            evidence={"slot": slot, "access_key_last_rotated": created.isoformat(), "age_days": age, "limit_days": limit},
+            remediation="Sign in as the root user, open Security credentials, and delete access key "
+                        f"{slot} (or run aws iam delete-access-key --access-key-id <key id> with the root "
+                        "credentials); replace it with an IAM role if something still needs it.",
+        )
+
+
+@control(
+    "root_no_signing_certificates", severity="high", sources=["account_summary"],
+    refs={"seed": 3},
+    remediation="Sign in as the root user, open Security credentials, X.509 certificates, and delete every "
+                "certificate (or run aws iam delete-signing-certificate --certificate-id <id> with the root credentials).",
+)
+def test_root_no_signing_certificates(account: Account) -> None:
+    """The root user has no X.509 signing certificates.
+
+    Signing certificates are long-lived root credentials for a few legacy SOAP APIs. Passes only
+    when GetAccountSummary's AccountSigningCertificatesPresent is 0 (active and inactive alike).
+    """
+    _none_present(account, "AccountSigningCertificatesPresent", "cert")
+
+
+@control(
+    "root_signing_certificates_rotated", severity="medium", sources=["credential_report"],
+    refs={"seed": 4},
+    remediation="Sign in as the root user, open Security credentials, X.509 certificates, and delete the old "
+                "certificate; upload a new one only if a legacy API still needs it.",
+)
+def test_root_signing_certificates_rotated(account: Account, settings: Settings, collected_at: datetime) -> None:
+    """Root signing certificates, if any, were uploaded within the last 90 days.
+
+    Read from the credential report's cert_N_active and cert_N_last_rotated; an account whose root
+    has no active signing certificate is not applicable. The limit is
+    ``root.signing_certificate_max_age_days``; a certificate exactly that old passes.
+    """
+    root = account.root_credentials
+    slots = _active_slots(root, "cert")
+    if not slots:
+        not_applicable(f"the root user of account {account.id} has no active signing certificate.")
+    limit = settings.root.signing_certificate_max_age_days
+    uploaded = {slot: root.required_date(f"cert_{slot}_last_rotated", f"root signing certificate {slot} is active") for slot in slots}
+    ages = {slot: age_days(when, collected_at) for slot, when in uploaded.items()}
+    old = {slot: age for slot, age in ages.items() if age > limit}
+    if old:
+        details = "; ".join(f"certificate {slot} uploaded {age} days ago on {short_date(uploaded[slot])}"
+                            for slot, age in old.items())
+        raise Finding(
+            f"The root user of account {account.id} has {len(old)} active signing "
+            f"certificate{'s' if len(old) > 1 else ''} older than {limit} days ({details}).",
+            evidence={f"cert_{slot}_last_rotated": uploaded[slot].isoformat() for slot in old},
         )
 
 
@@ -55,9 +169,7 @@ def test_root_mfa_enabled(account: Account, settings: Settings) -> None:
     accounts with centralized root access) also passes: it cannot sign in. ``cis-v3`` requires MFA always.
     """
     mfa = account.summary_value("AccountMFAEnabled")
-    if mfa == 1:
-        return
-    if settings.root.mfa_rule == "cis-v5" and account.summary.get("AccountPasswordPresent") == 0:
+    if _passwordless_root_exempt(account, settings) or mfa == 1:
         return
     password = account.summary.get("AccountPasswordPresent", "not reported")
     raise Finding(
@@ -65,3 +177,135 @@ def test_root_mfa_enabled(account: Account, settings: Settings) -> None:
         f"(GetAccountSummary AccountMFAEnabled={mfa}, AccountPasswordPresent={password}).",
         evidence={"AccountMFAEnabled": mfa, "AccountPasswordPresent": password, "rule": settings.root.mfa_rule},
     )
+
+
+def _virtual_root_devices(account: Account) -> list[str]:
+    """Serial numbers of the virtual MFA devices assigned to the root user."""
+    devices = account.snapshot.data("virtual_mfa_devices")
+    if not isinstance(devices, list) or not all(isinstance(d, dict) for d in devices):
+        raise BadData("ListVirtualMFADevices data in the snapshot is not a list of devices.")
+    root_arn = _root_arn(account)
+    # Matched by the assigned user, not the legacy serial name root-account-mfa-device: root may hold 8 devices.
+    return [str(d.get("SerialNumber")) for d in devices if (d.get("User") or {}).get("Arn") == root_arn]
+
+
+@control(
+    "root_hardware_mfa_enabled", severity="high", sources=["account_summary", "virtual_mfa_devices"],
+    refs={"cis-v5.0": "1.5", "cis-v3.0": "1.6", "security-hub": "IAM.6"},
+    remediation="Sign in as the root user, open Security credentials, assign a FIDO security key or hardware "
+                "TOTP token, then remove the virtual device (deactivate it, then "
+                "aws iam delete-virtual-mfa-device --serial-number <serial>).",
+)
+def test_root_hardware_mfa_enabled(account: Account, settings: Settings) -> None:
+    """The root user's MFA is a hardware device, not a virtual one.
+
+    Fails when the root user has no MFA at all (GetAccountSummary AccountMFAEnabled 0) or when
+    ListVirtualMFADevices shows a device assigned to arn:<partition>:iam::<account>:root. Under the
+    CIS v5 rule (``root.mfa_rule: cis-v5``) a root user without a password passes, as for
+    root_mfa_enabled. Not applicable in the aws-cn and aws-us-gov partitions (no Security Hub IAM.6 there).
+    """
+    if account.partition in NO_HARDWARE_MFA_PARTITIONS:
+        not_applicable(f"hardware MFA for the root user is not assessed in the {account.partition} partition.")
+    if _passwordless_root_exempt(account, settings):
+        return
+    mfa = account.summary_value("AccountMFAEnabled")
+    if mfa != 1:
+        raise Finding(
+            f"The root user of account {account.id} has no MFA device at all, hardware or virtual "
+            f"(GetAccountSummary AccountMFAEnabled={mfa}).",
+            evidence={"AccountMFAEnabled": mfa},
+            remediation="Sign in as the root user, open Security credentials, and assign a FIDO security key "
+                        "or hardware TOTP token.",
+        )
+    virtual = _virtual_root_devices(account)
+    if virtual:
+        raise Finding(
+            f"The root user of account {account.id} uses a virtual MFA device "
+            f"({', '.join(virtual)}, assigned to {_root_arn(account)}); root needs a hardware device.",
+            evidence={"virtual_mfa_devices": virtual},
+        )
+
+
+def _attested_date(value: Any, setting: str, now: datetime) -> datetime | None:
+    """A configured date (YAML date, datetime or ISO 8601 text) as aware UTC; None when not set."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        parsed = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time(), tzinfo=timezone.utc)
+    else:
+        try:
+            parsed = parse_timestamp(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise CannotEvaluate(f"Setting {setting} must be a date as YYYY-MM-DD (e.g. 2025-01-31), not {value!r}.")
+    if parsed > now:
+        raise CannotEvaluate(
+            f"Setting {setting} is {short_date(parsed)}, after the audit date {short_date(now)}; "
+            "it must be the date the change was made."
+        )
+    return parsed
+
+
+@control(
+    "root_password_rotated", severity="low", sources=["account_summary"],
+    refs={"seed": 6},
+    remediation="Sign in as the root user, open Security credentials, change the password, and record the date "
+                "in root.password_last_changed.",
+)
+def test_root_password_rotated(account: Account, settings: Settings, collected_at: datetime) -> None:
+    """The root password was changed within the last 90 days.
+
+    No IAM API tells when the root password was changed (the credential report says not_supported),
+    so the date is attested in ``root.password_last_changed``; without it the check is skipped with
+    that reason. Fails when the attested date is more than ``root.password_max_age_days`` ago.
+    A root user without a password (GetAccountSummary AccountPasswordPresent 0) is not applicable.
+    """
+    changed = _attested_date(settings.root.password_last_changed, "root.password_last_changed", collected_at)
+    if account.summary.get("AccountPasswordPresent") == 0:
+        not_applicable(f"the root user of account {account.id} has no password.")
+    if changed is None:
+        pytest.skip(
+            "Not evaluated: no IAM API reports when the root password was last changed (credential report "
+            "password_last_changed=not_supported); set root.password_last_changed to the date of the last change."
+        )
+    limit = settings.root.password_max_age_days
+    age = age_days(changed, collected_at)
+    if age > limit:
+        raise Finding(
+            f"The root password of account {account.id} was last changed {age} days ago on {short_date(changed)} "
+            f"(attested in root.password_last_changed); the limit is {limit} days.",
+            evidence={"password_last_changed": changed.isoformat(), "age_days": age, "limit_days": limit},
+        )
+
+
+@control(
+    "root_not_recently_used", severity="high", sources=["credential_report"],
+    refs={"cis-v5.0": "1.6", "cis-v3.0": "1.7", "security-hub": "IAM.20"},
+    remediation="Find out who used root and why (CloudTrail events with userIdentity.type Root), move that task "
+                "to an IAM role or Identity Center user, delete root access keys and lock the root password away.",
+)
+def test_root_not_recently_used(account: Account, settings: Settings, collected_at: datetime) -> None:
+    """The root user is not used for everyday tasks.
+
+    The last use is the latest of the credential report's password_last_used and
+    access_key_N_last_used_date (values such as no_information or N/A mean no recorded use).
+    Fails when that is fewer than ``root.min_days_since_last_use`` days ago; exactly that many days
+    passes. CIS gives no number; 90 days follows ScoutSuite and Steampipe. (Security Hub IAM.20 is retired.)
+    """
+    root = account.root_credentials
+    uses = {column: when for column in LAST_USE_COLUMNS if (when := root.date(column)) is not None}
+    if not uses:
+        return
+    column, last = max(uses.items(), key=lambda item: item[1])
+    window = settings.root.min_days_since_last_use
+    age = max(age_days(last, collected_at), 0)  # a clock a little ahead of the audit still means "just used"
+    if age < window:
+        raise Finding(
+            f"The root user of account {account.id} was used {age} days ago, on {short_date(last)}, through its "
+            f"{LAST_USE_COLUMNS[column]} (credential report {column}); root should not have been used "
+            f"in the last {window} days.",
+            evidence={name: when.isoformat() for name, when in uses.items()},
+        )

@@ -1,10 +1,61 @@
-"""IAM user controls (catalogue section D): one item per IAM user (root excluded)."""
+"""IAM user controls (catalogue section D): one item per IAM user (root excluded), per access key or per
+signing certificate.
+
+Ages are whole days from a timestamp to the snapshot's collected_at. "Older than N days" means an
+age above N: a credential exactly N days old passes, one N+1 days old fails.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import pytest
+
 from fixtures.controls import Finding, control, not_applicable
-from fixtures.model import User
+from fixtures.model import BadData, CannotEvaluate, CredentialRow, User
+from fixtures.model_credentials import AccessKey, SigningCertificate, UserCredential, user_access_keys
 from fixtures.settings import Settings
+from fixtures.timeutil import age_days, short_date
+
+LAST_USE_COLUMNS = {  # credential report column -> the credential it describes
+    "password_last_used": "console sign-in",
+    "access_key_1_last_used_date": "access key 1",
+    "access_key_2_last_used_date": "access key 2",
+}
+ACCESS_KEY_COUNT_MODES = ("cis", "strict")
+MFA_SCOPES = ("console", "all")
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'' if n == 1 else 's'}"
+
+
+def _require_active(credential: UserCredential) -> None:
+    if not credential.active:
+        not_applicable(f"{credential.noun} {credential.id} of user {credential.user_name} is inactive.")
+
+
+def _require_rotated(
+    credential: UserCredential, since: datetime, verb: str, limit: int, now: datetime, remediation: str,
+) -> None:
+    """Fail when an active credential was created (or uploaded) more than ``limit`` days ago."""
+    age = age_days(since, now)
+    if age > limit:
+        raise Finding(
+            f"{credential.noun.capitalize()} {credential.id} of user {credential.user_name} is active and was {verb} "
+            f"{age} days ago on {short_date(since)}; active {credential.noun}s must be rotated within {limit} days.",
+            evidence={verb: since.isoformat(), "age_days": age, "limit_days": limit},
+            remediation=remediation,
+        )
+
+
+def _choice(settings: Settings, name: str, allowed: tuple[str, ...]) -> str:
+    """A setting that must be one of a few words; anything else cannot be evaluated."""
+    section, key = name.split(".")
+    value = getattr(getattr(settings, section), key)
+    if value not in allowed:
+        raise CannotEvaluate(f"Setting {name} must be one of {', '.join(allowed)}, not {value!r}.")
+    return value
 
 
 @control(
@@ -41,8 +92,20 @@ def test_user_at_most_one_access_key(iam_user: User, settings: Settings) -> None
 
     CIS counts active keys (``users.access_key_count_mode: cis``, the default), read from the
     credential report's access_key_N_active columns. Two active keys are only justified during a
-    rotation, which should take hours, not weeks.
+    rotation, which should take hours, not weeks. ``strict`` counts keys of any status, as listed
+    by ListAccessKeys (an inactive key left behind is still a credential that can be re-enabled).
     """
+    if _choice(settings, "users.access_key_count_mode", ACCESS_KEY_COUNT_MODES) == "strict":
+        keys = user_access_keys(iam_user.snapshot, iam_user.name)
+        if len(keys) > 1:
+            listed = ", ".join(f"{k.id} ({k.status.lower()}, created {short_date(k.created)})" for k in keys)
+            raise Finding(
+                f"User {iam_user.name} has {len(keys)} access keys: {listed}; "
+                "users.access_key_count_mode is strict, so keys of any status count.",
+                evidence={"access_keys": {k.id: k.status for k in keys}},
+                remediation=f"aws iam delete-access-key --user-name {iam_user.name} --access-key-id <unused key>",
+            )
+        return
     active = iam_user.credentials.active_access_key_slots
     if len(active) > 1:
         raise Finding(
@@ -76,4 +139,286 @@ def test_user_no_inline_policies(iam_user: User, settings: Settings) -> None:
             evidence={"inline_policies": names},
             remediation=f"aws iam delete-user-policy --user-name {iam_user.name} --policy-name {names[0]} "
                         "(after moving its permissions to a group's managed policy)",
+        )
+
+
+def _last_activity(credentials: CredentialRow) -> tuple[datetime, str] | None:
+    """The latest console sign-in or access-key use in the credential report, and which credential it was."""
+    uses = [(when, what) for column, what in LAST_USE_COLUMNS.items() if (when := credentials.date(column))]
+    return max(uses) if uses else None
+
+
+@control(
+    "user_has_recent_activity", severity="medium", sources=["credential_report"],
+    refs={"seed": 9},
+    remediation="Delete the user once nobody needs it: remove its login profile, access keys, signing certificates, "
+                "MFA devices, group memberships and policies, then aws iam delete-user.",
+)
+def test_user_has_recent_activity(iam_user: User, settings: Settings, collected_at: datetime) -> None:
+    """Users with no console sign-in and no access-key use for 90 days are removed.
+
+    Last activity is the latest of the credential report's password_last_used and
+    access_key_N_last_used_date (no_information and N/A mean no use). A user that is itself no older
+    than ``users.inactivity_days`` is not applicable: new users get the threshold as grace period,
+    so a user that was never used fails on the day it becomes older than the threshold.
+    """
+    credentials = iam_user.credentials
+    limit = settings.users.inactivity_days
+    created = credentials.required_date("user_creation_time", "every user has a creation time")
+    age = age_days(created, collected_at)
+    if age <= limit:
+        not_applicable(f"user {iam_user.name} was created {_days(age)} ago on {short_date(created)}, "
+                       f"within the {limit}-day grace period for new users.")
+    last = _last_activity(credentials)
+    if last is None:
+        raise Finding(
+            f"User {iam_user.name} has never signed in to the console or used an access key since it was created "
+            f"{age} days ago on {short_date(created)}; users inactive for more than {limit} days should be removed.",
+            evidence={"user_creation_time": created.isoformat(), "last_activity": None, "limit_days": limit},
+        )
+    when, what = last
+    idle = age_days(when, collected_at)
+    if idle > limit:
+        raise Finding(
+            f"User {iam_user.name} has not signed in to the console or used an access key for {idle} days "
+            f"(last activity: {what} on {short_date(when)}); users inactive for more than {limit} days "
+            "should be removed.",
+            evidence={"last_activity": when.isoformat(), "credential": what, "idle_days": idle, "limit_days": limit},
+        )
+
+
+@control(
+    "user_mfa_enabled", severity="medium", sources=["credential_report"],
+    refs={"seed": 10, "security-hub": "IAM.19"},
+    remediation="Assign an MFA device to the user (aws iam create-virtual-mfa-device, then aws iam enable-mfa-device).",
+)
+def test_user_mfa_enabled(iam_user: User, settings: Settings) -> None:
+    """Every user has MFA enabled, with or without a console password.
+
+    The strict reading of the practice (Security Hub IAM.19), read from the credential report's
+    mfa_active. Evaluated only with ``users.mfa_scope: all``; with the default ``console`` every item
+    is skipped with that reason, and user_console_mfa_enabled covers the users who can sign in.
+    """
+    if _choice(settings, "users.mfa_scope", MFA_SCOPES) != "all":
+        pytest.skip("Not evaluated: users.mfa_scope is console, so only users with a console password need MFA "
+                    "(user_console_mfa_enabled); set users.mfa_scope: all to require it for every user.")
+    if not iam_user.credentials.mfa_active:
+        raise Finding(
+            f"User {iam_user.name} has no MFA device (credential report: mfa_active=false); "
+            "users.mfa_scope is all, so every user needs one.",
+            evidence={"mfa_active": False, "password_enabled": iam_user.credentials.password_enabled},
+            remediation=f"aws iam enable-mfa-device --user-name {iam_user.name} --serial-number <device-arn> "
+                        "--authentication-code1 <code> --authentication-code2 <code>",
+        )
+
+
+@control(
+    "user_access_key_rotated", severity="medium", sources=["access_keys"],
+    refs={"seed": 11, "cis-v5.0": "1.13", "cis-v3.0": "1.14", "security-hub": "IAM.3"},
+    remediation="Create a new access key, move the workload to it, then deactivate and delete the old key "
+                "(aws iam create-access-key, aws iam update-access-key --status Inactive, aws iam delete-access-key).",
+)
+def test_user_access_key_rotated(access_key: AccessKey, settings: Settings, collected_at: datetime) -> None:
+    """Active access keys are rotated at least every 90 days.
+
+    One item per access key (ListAccessKeys); an inactive key is not applicable. Fails when an
+    active key's CreateDate is more than ``users.access_key_max_age_days`` ago.
+    """
+    user = access_key.user_name
+    _require_active(access_key)
+    _require_rotated(
+        access_key, access_key.created, "created", settings.users.access_key_max_age_days, collected_at,
+        remediation=f"aws iam create-access-key --user-name {user}; move the workload to the new key; then "
+                    f"aws iam update-access-key --user-name {user} --access-key-id {access_key.id} --status Inactive "
+                    f"and aws iam delete-access-key --user-name {user} --access-key-id {access_key.id}",
+    )
+
+
+@control(
+    "user_signing_certificate_rotated", severity="low", sources=["signing_certificates"],
+    refs={"seed": 12},
+    remediation="Upload a new signing certificate, move its users to it, then deactivate and delete the old one "
+                "(aws iam upload-signing-certificate, aws iam delete-signing-certificate).",
+)
+def test_user_signing_certificate_rotated(
+    signing_certificate: SigningCertificate, settings: Settings, collected_at: datetime,
+) -> None:
+    """Active X.509 signing certificates are rotated at least every 90 days.
+
+    One item per user signing certificate (ListSigningCertificates); an inactive certificate is not
+    applicable. Fails when an active certificate's UploadDate is more than
+    ``users.signing_certificate_max_age_days`` ago.
+    """
+    certificate, user = signing_certificate, signing_certificate.user_name
+    _require_active(certificate)
+    _require_rotated(
+        certificate, certificate.uploaded, "uploaded", settings.users.signing_certificate_max_age_days, collected_at,
+        remediation=f"aws iam upload-signing-certificate --user-name {user} --certificate-body file://new-cert.pem; "
+                    f"then aws iam delete-signing-certificate --user-name {user} --certificate-id {certificate.id}",
+    )
+
+
+@control(
+    "user_unused_access_key_disabled", severity="medium", sources=["access_keys", "credential_report"],
+    refs={"seed": 13, "cis-v5.0": "1.11", "cis-v3.0": "1.12", "security-hub": ("IAM.22", "IAM.8")},
+    remediation="Deactivate the unused access key (aws iam update-access-key --status Inactive), "
+                "then delete it once nothing breaks.",
+)
+def test_user_unused_access_key_disabled(access_key: AccessKey, settings: Settings, collected_at: datetime) -> None:
+    """Active access keys unused for 45 days are disabled.
+
+    One item per access key; an inactive key is not applicable. Last use comes from the key's
+    credential report slot (or GetAccessKeyLastUsed for a key the report does not show). A key
+    that was never used is judged by its creation date, as CIS requires, so an unused key cannot
+    stay active forever. The limit is ``users.unused_access_key_days``.
+    """
+    user = access_key.user_name
+    _require_active(access_key)
+    limit = settings.users.unused_access_key_days
+    last_used = access_key.last_used
+    fix = f"aws iam update-access-key --user-name {user} --access-key-id {access_key.id} --status Inactive"
+    if last_used is None:
+        age = age_days(access_key.created, collected_at)
+        if age > limit:
+            raise Finding(
+                f"Access key {access_key.id} of user {user} is active but has never been used since it was created "
+                f"{age} days ago on {short_date(access_key.created)} ({access_key.last_used_from}); keys unused "
+                f"for more than {limit} days must be disabled.",
+                evidence={"created": access_key.created.isoformat(), "last_used": None, "limit_days": limit},
+                remediation=fix,
+            )
+        return
+    idle = age_days(last_used, collected_at)
+    if idle > limit:
+        where = f", {access_key.last_used_where}" if access_key.last_used_where else ""
+        raise Finding(
+            f"Access key {access_key.id} of user {user} is active but was last used {idle} days ago on "
+            f"{short_date(last_used)}{where} ({access_key.last_used_from}); keys unused for more than {limit} days "
+            "must be disabled.",
+            evidence={"last_used": last_used.isoformat(), "idle_days": idle, "limit_days": limit},
+            remediation=fix,
+        )
+
+
+@control(
+    "user_no_inactive_access_keys", severity="low", sources=["access_keys"],
+    refs={"seed": 13},
+    remediation="Delete access keys that were deactivated and are no longer needed (aws iam delete-access-key).",
+)
+def test_user_no_inactive_access_keys(access_key: AccessKey, settings: Settings, collected_at: datetime) -> None:
+    """Inactive access keys are deleted.
+
+    One item per access key; an active key is not applicable. IAM records no deactivation date,
+    so the key's age stands in for it: an inactive key created more than
+    ``users.inactive_access_key_grace_days`` ago fails. With 0, every inactive key fails.
+    """
+    user = access_key.user_name
+    if access_key.active:
+        not_applicable(f"access key {access_key.id} of user {user} is active.")
+    grace = settings.users.inactive_access_key_grace_days
+    age = age_days(access_key.created, collected_at)
+    if grace == 0 or age > grace:
+        rule = ("users.inactive_access_key_grace_days is 0, so inactive keys must be deleted" if grace == 0 else
+                f"inactive keys older than {grace} days must be deleted")
+        raise Finding(
+            f"Access key {access_key.id} of user {user} is inactive and was created {age} days ago on "
+            f"{short_date(access_key.created)}; {rule} (IAM records no deactivation date, so the key's age is used).",
+            evidence={"status": access_key.status, "created": access_key.created.isoformat(), "grace_days": grace},
+            remediation=f"aws iam delete-access-key --user-name {user} --access-key-id {access_key.id}",
+        )
+
+
+@control(
+    "user_console_password_used", severity="medium", sources=["credential_report"],
+    refs={"seed": 14, "cis-v5.0": "1.11", "cis-v3.0": "1.12", "security-hub": ("IAM.22", "IAM.8")},
+    remediation="Remove the unused console password (aws iam delete-login-profile).",
+)
+def test_user_console_password_used(iam_user: User, settings: Settings, collected_at: datetime) -> None:
+    """Console passwords unused for 45 days are disabled.
+
+    Read from the credential report; a user without a password is not applicable. A password that
+    was never used (password_last_used no_information) is judged by password_last_changed, as CIS
+    requires. The limit is ``users.unused_password_days``.
+    """
+    credentials = iam_user.credentials
+    if not credentials.password_enabled:
+        not_applicable(f"user {iam_user.name} has no console password.")
+    limit = settings.users.unused_password_days
+    fix = f"aws iam delete-login-profile --user-name {iam_user.name}"
+    last_used = credentials.date("password_last_used")
+    if last_used is None:
+        changed = credentials.required_date("password_last_changed", "password_enabled is true")
+        age = age_days(changed, collected_at)
+        if age > limit:
+            raise Finding(
+                f"User {iam_user.name} has a console password that has never been used since it was set {age} days "
+                f"ago on {short_date(changed)}; passwords unused for more than {limit} days must be disabled.",
+                evidence={"password_last_used": credentials.text("password_last_used"),
+                          "password_last_changed": changed.isoformat(), "limit_days": limit},
+                remediation=fix,
+            )
+        return
+    idle = age_days(last_used, collected_at)
+    if idle > limit:
+        raise Finding(
+            f"User {iam_user.name} last signed in to the console {idle} days ago on {short_date(last_used)}; "
+            f"passwords unused for more than {limit} days must be disabled.",
+            evidence={"password_last_used": last_used.isoformat(), "idle_days": idle, "limit_days": limit},
+            remediation=fix,
+        )
+
+
+@control(
+    "user_no_attached_managed_policies", severity="low", sources=["authorization_details"],
+    refs={"cis-v5.0": "1.14", "cis-v3.0": "1.15", "security-hub": "IAM.2"},
+    remediation="Add the user to a group that grants the permissions, then detach the policy from the user "
+                "(aws iam detach-user-policy).",
+)
+def test_user_no_attached_managed_policies(iam_user: User) -> None:
+    """Users get permissions only through groups, with no managed policy attached directly.
+
+    Read from GetAccountAuthorizationDetails AttachedManagedPolicies; inline policies are covered by
+    user_no_inline_policies.
+    """
+    arns = sorted(iam_user.attached_policy_arns)
+    if arns:
+        names = ", ".join(arn.rsplit("/", 1)[-1] for arn in arns)
+        raise Finding(
+            f"User {iam_user.name} has {len(arns)} managed "
+            f"polic{'y' if len(arns) == 1 else 'ies'} attached directly: {names}; permissions should come from groups.",
+            evidence={"attached_policies": arns},
+            remediation=f"aws iam add-user-to-group --user-name {iam_user.name} --group-name <group granting it>, then "
+                        f"aws iam detach-user-policy --user-name {iam_user.name} --policy-arn {arns[0]}",
+        )
+
+
+@control(
+    "user_no_access_keys_from_initial_setup", severity="low", sources=["credential_report"],
+    refs={"cis-v5.0": "1.10", "cis-v3.0": "1.11"},
+    remediation="Delete access keys that console users never used (aws iam delete-access-key); "
+                "create keys only when the user needs them.",
+)
+def test_user_no_access_keys_from_initial_setup(iam_user: User) -> None:
+    """Console users have no access keys that were created at setup and never used.
+
+    The CIS rule on the credential report: a user with a console password fails when an active key
+    has access_key_N_last_used_date N/A (never used). A user without a password is not applicable.
+    """
+    credentials = iam_user.credentials
+    if not credentials.password_enabled:
+        not_applicable(f"user {iam_user.name} has no console password.")
+    unused = [slot for slot in credentials.active_access_key_slots
+              if credentials.date(f"access_key_{slot}_last_used_date") is None]
+    if unused:
+        created = ", ".join(
+            f"slot {slot} created {short_date(credentials.required_date(f'access_key_{slot}_last_rotated', 'the key is active'))}"
+            for slot in unused
+        )
+        raise Finding(
+            f"User {iam_user.name} has a console password and {len(unused)} active access "
+            f"key{'s' if len(unused) > 1 else ''} that {'were' if len(unused) > 1 else 'was'} never used "
+            f"(credential report {created}); keys should be created only when a user needs them.",
+            evidence={"password_enabled": True, "unused_active_key_slots": unused},
+            remediation=f"aws iam list-access-keys --user-name {iam_user.name}, then "
+                        f"aws iam delete-access-key --user-name {iam_user.name} --access-key-id <never used key>",
         )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import collections
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse
 
@@ -21,8 +24,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SELFTEST_OPTIONS = CollectOptions(service_activity=False, regions=("us-east-1",))
 
 
+# One loader for every session: botocore then parses each service model once per test process, not per test.
+_MODEL_LOADER = botocore.loaders.create_loader()
+
+
 def moto_session() -> boto3.Session:
-    return boto3.Session(aws_access_key_id="selftest", aws_secret_access_key="selftest", region_name="us-east-1")
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _MODEL_LOADER)
+    return boto3.Session(
+        botocore_session=core, aws_access_key_id="selftest", aws_secret_access_key="selftest", region_name="us-east-1",
+    )
 
 
 def fail_operations(session: boto3.Session, failures: Mapping[str, str]) -> None:
@@ -41,9 +52,11 @@ def fail_operations(session: boto3.Session, failures: Mapping[str, str]) -> None
 def count_calls(session: boto3.Session) -> collections.Counter:
     """API calls made through the session, by operation (retries not counted)."""
     calls: collections.Counter = collections.Counter()
+    lock = threading.Lock()  # some sources call from a thread pool
 
     def count(model: Any, **_: Any) -> None:
-        calls[model.name] += 1
+        with lock:
+            calls[model.name] += 1
 
     session.events.register("before-call.*.*", count)
     return calls

@@ -33,6 +33,8 @@ def test_file_and_assignments_override_in_order(tmp_path):
     ("users.inactivity_days=true", "must be a whole number, not True"),
     ("admins.maximum=1", "admins.maximum must be at least admins.minimum"),
     ("inactivity_days", "expected section.key=value"),
+    ("password_policy.min_length=null", "cannot be null"),
+    ("root.password_last_changed=2025-13-45", "month must be in 1..12"),
 ])
 def test_bad_assignments_are_clear_errors(assignment, message):
     with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace("[", r"\[")):
