@@ -3,4 +3,4 @@
 Both stay idle unless the run collects ``checks/``, so a bare ``pytest`` (the self-tests) never calls AWS.
 """
 
-pytest_plugins = ["fixtures.plugin", "reports.plugin", "pytester"]
+pytest_plugins = ["fixtures.plugin", "reports.plugin", "reports.governance", "pytester"]

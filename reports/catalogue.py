@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from fixtures.entities import ENTITY_KINDS
 from reports.results import severity_rank
 
 CHECKS_DIR = Path(__file__).resolve().parent.parent / "checks"
+SESSION_FIXTURES = ("settings", "collected_at", "snapshot")  # everything else a check takes is a parametrization
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,7 @@ def describe(function: Callable) -> CheckInfo:
     marks = getattr(function, "pytestmark", [])
     control = next(m for m in marks if m.name == "control").kwargs
     refs = tuple(f"{m.kwargs['framework']} {m.kwargs['id']}" for m in marks if m.name == "compliance")
-    explicit = {name for m in marks if m.name == "parametrize" for name in str(m.args[0]).split(",")}
-    params = [p for p in inspect.signature(function).parameters if p in ENTITY_KINDS or p in explicit]
+    params = [p for p in inspect.signature(function).parameters if p not in SESSION_FIXTURES]
     over = " × ".join(params)
     title = (inspect.getdoc(function) or "").splitlines()[0]
     return CheckInfo(control["id"], title, control["severity"], refs, over)

@@ -8,7 +8,7 @@ import pytest
 
 from fixtures import __version__
 from fixtures.plugin import SNAPSHOT_KEY, get_settings, is_audit_run, is_worker, reports_dir
-from reports import html, terminal
+from reports import html, overview, terminal
 from reports.results import ResultLog
 
 
@@ -23,6 +23,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.self_contained_html = True
     if config.option.xmlpath is None:
         config.option.xmlpath = str(out / "junit.xml")
+    if hasattr(config.option, "css"):
+        config.option.css.append(str(html.STYLESHEET))
     # pytest's failure summary repeats every finding with a traceback and is O(failures x tests);
     # the findings table replaces it. An explicit --tb or -r still wins.
     if config.option.tbstyle == "auto":
@@ -48,12 +50,20 @@ def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -
     html.table_row(report, cells)
 
 
+def pytest_html_results_table_html(report: pytest.TestReport, data: list[str]) -> None:
+    html.row_details(report, data)
+
+
 class AuditReporter:
-    """Controller-side hooks of an audit run: results, HTML title and environment, terminal table."""
+    """Controller-side hooks of an audit run: results, the HTML overview and environment, terminal table."""
 
     def __init__(self, config: pytest.Config):
         self.config = config
         self.results = ResultLog()
+        self.html_report: Any = None  # pytest-html's report data, once it asks for a title
+
+    def environment(self) -> dict[str, Any]:
+        return html.environment(self.config.stash[SNAPSHOT_KEY], get_settings(self.config), __version__)
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         try:
@@ -62,7 +72,16 @@ class AuditReporter:
             return
         metadata = self.config.stash[metadata_key]
         metadata.clear()
-        metadata.update(html.environment(self.config.stash[SNAPSHOT_KEY], get_settings(self.config), __version__))
+        metadata.update(self.environment())
+
+    @pytest.hookimpl(trylast=True, optionalhook=True)
+    def pytest_testnodedown(self, node: Any) -> None:
+        """pytest-metadata merges each xdist worker's Python and plugin versions in: the table describes the audit."""
+        from pytest_metadata.plugin import metadata_key
+
+        metadata = self.config.stash[metadata_key]
+        metadata.clear()
+        metadata.update(self.environment())
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.results.record(report)
@@ -70,6 +89,15 @@ class AuditReporter:
     def pytest_html_report_title(self, report: Any) -> None:
         snapshot = self.config.stash[SNAPSHOT_KEY]
         report.title = f"IAM compliance report: account {snapshot.account_id}, {snapshot.doc['collected_at'][:10]}"
+        html.relabel_outcomes(report)
+        self.html_report = report
+
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
+                                    session: pytest.Session) -> None:
+        unlisted = html.arrange_rows(self.html_report, self.results) if self.html_report is not None else {}
+        prefix.append(overview.render(self.results, self.config.stash[SNAPSHOT_KEY], drift(self.config)))
+        postfix.append(html.items_heading(unlisted))
+        summary.append(html.LIGHT_ROW_TEMPLATE_SCRIPT)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> Generator[None, None, None]:
@@ -87,3 +115,10 @@ class AuditReporter:
             tr.write_line("Data sources that could not be read (their checks are errors):", red=True)
             for line in failed_sources:
                 tr.write_line(line, red=True)
+
+
+def drift(config: pytest.Config) -> Any:
+    """The classification against --baseline, when the governance plugin made one."""
+    from reports.drift import DRIFT_KEY
+
+    return config.stash.get(DRIFT_KEY, None)

@@ -24,6 +24,38 @@ class ItemResult:
     compliance: list[str] = field(default_factory=list)
     remediation: str = ""
 
+    @property
+    def entity(self) -> str:
+        """The parametrization id: the entity's name (or the account id for account-wide checks)."""
+        return self.nodeid.rsplit("[", 1)[-1].rstrip("]") if self.nodeid.endswith("]") else self.resource
+
+    @property
+    def finding(self) -> str:
+        """The message without the "Fix:" line that follows a finding."""
+        return self.message.split("\nFix: ", 1)[0]
+
+
+@dataclass
+class ControlSummary:
+    """One check across all its items: what the overview tables show."""
+
+    check_id: str
+    title: str
+    severity: str
+    compliance: list[str]
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+    failures: list[ItemResult] = field(default_factory=list)
+
+    @property
+    def evaluated(self) -> int:
+        """Items with a verdict: passed, failed, or failed but waived."""
+        return self.counts["passed"] + self.counts["failed"] + self.counts["waived"]
+
+    def worst_first_key(self) -> tuple:
+        """Controls with findings first, then those with errors; each by severity, then by count."""
+        state = 0 if self.counts["failed"] else 1 if self.counts["error"] else 2
+        return (state, severity_rank(self.severity), -self.counts["failed"], -self.counts["error"], self.check_id)
+
 
 def properties(report: pytest.TestReport) -> dict[str, str]:
     """Single-valued user properties (the last one wins)."""
@@ -83,6 +115,19 @@ class ResultLog:
             row = counts.setdefault(item.check_id, {o: 0 for o in OUTCOMES} | {"severity": item.severity})
             row[item.outcome] += 1
         return counts
+
+    def controls(self) -> list[ControlSummary]:
+        """One summary per check, worst first."""
+        summaries: dict[str, ControlSummary] = {}
+        for item in self.items.values():
+            summary = summaries.get(item.check_id)
+            if summary is None:
+                summary = summaries[item.check_id] = ControlSummary(
+                    item.check_id, item.title, item.severity, item.compliance)
+            summary.counts[item.outcome] += 1
+            if item.outcome == "failed":
+                summary.failures.append(item)
+        return sorted(summaries.values(), key=ControlSummary.worst_first_key)
 
     def count(self, outcome: str, severities: Iterable[str] = SEVERITIES) -> int:
         wanted = set(severities)

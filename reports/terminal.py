@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from fixtures.controls import SEVERITIES
 from fixtures.model import Snapshot
-from reports.results import ResultLog, severity_rank
+from reports.results import ResultLog
 
 COLUMNS = (("failed", "findings"), ("error", "errors"), ("waived", "waived"), ("passed", "passed"), ("skipped", "n/a"))
 
 
 def findings_table(results: ResultLog) -> list[str]:
-    rows = sorted(results.by_check().items(), key=lambda kv: (severity_rank(kv[1]["severity"]), -kv[1]["failed"], kv[0]))
-    width = max([len("check")] + [len(check) for check, _ in rows])
+    controls = results.controls()
+    width = max([len("check")] + [len(control.check_id) for control in controls])
     header = f"{'severity':<9} {'check':<{width}} " + " ".join(f"{label:>8}" for _, label in COLUMNS)
     lines = [header, "-" * len(header)]
-    for check, counts in rows:
-        cells = " ".join(f"{counts[outcome]:>8}" for outcome, _ in COLUMNS)
-        lines.append(f"{counts['severity']:<9} {check:<{width}} {cells}")
+    for control in controls:
+        cells = " ".join(f"{control.counts[outcome]:>8}" for outcome, _ in COLUMNS)
+        lines.append(f"{control.severity:<9} {control.check_id:<{width}} {cells}")
     return lines
 
 

@@ -1,0 +1,222 @@
+"""Waivers: accepted risks, read from a YAML file and matched to check items by check id and resource.
+
+File format::
+
+    waivers:
+      - check_id: user_console_mfa_enabled
+        resource: arn:aws:iam::123456789012:user/break-glass-*   # fnmatch glob, case-sensitive
+        reason: Break-glass users keep their MFA device in the safe (SEC-1234).
+        approver: security-lead@example.com
+        expires: 2027-03-31                                     # last day the waiver applies (UTC)
+
+Every problem in the file is reported with the file name and line, because a waiver that silently
+fails to load would turn an accepted risk back into a failing build, or worse, hide a typo.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+FIELDS = ("check_id", "resource", "reason", "approver", "expires")
+FIELD_LIST = "check_id, resource, reason, approver and expires"
+CHECK_ID = re.compile(r"[a-z][a-z0-9_]*")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+# Status of a waiver after a run, in the order the terminal lists them.
+APPLIED = "applied"          # covers at least one current finding
+STALE = "stale"              # every resource it matches is compliant now: remove it
+EXPIRED = "expired"          # past its expiry date: not applied, the findings count again
+UNMATCHED = "unmatched"      # matched no check item in this run (misspelt, deleted, or not selected)
+UNVERIFIED = "unverified"    # its resources could not be evaluated (errors), so it is neither used nor stale
+STATUSES = (APPLIED, STALE, EXPIRED, UNMATCHED, UNVERIFIED)
+
+
+class WaiverError(Exception):
+    """The waivers file cannot be read or an entry is invalid; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Waiver:
+    check_id: str
+    resource: str
+    reason: str
+    approver: str
+    expires: date
+    source: str  # "path:line" of the entry, for people to find it
+
+    def matches(self, check_id: str, resource: str, variant: str | None = None) -> bool:
+        """The glob matches the resource (every variant of it) or "resource#variant" (that one only)."""
+        if check_id != self.check_id:
+            return False
+        return fnmatch.fnmatchcase(resource, self.resource) or (
+            variant is not None and fnmatch.fnmatchcase(f"{resource}#{variant}", self.resource))
+
+    def expired(self, today: date) -> bool:
+        """A waiver applies up to and including its expiry date."""
+        return today > self.expires
+
+    def describe(self) -> str:
+        return (f"Waived until {self.expires.isoformat()} by {self.approver}: {self.reason} "
+                f"(waiver {self.source})")
+
+    def as_dict(self) -> dict[str, str]:
+        return {"check_id": self.check_id, "resource": self.resource, "reason": self.reason,
+                "approver": self.approver, "expires": self.expires.isoformat(), "source": self.source}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, str]) -> "Waiver":
+        """The inverse of as_dict (how xdist workers receive the controller's waivers)."""
+        return cls(**(values | {"expires": date.fromisoformat(values["expires"])}))
+
+
+def run_date() -> date:
+    """Waivers expire on the real calendar (UTC), not at the snapshot's collected_at: an approval ends on
+    its date whatever data is being replayed."""
+    return datetime.now(timezone.utc).date()
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _text(path: Path, field: str, node: yaml.Node) -> str:
+    if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null" or not node.value.strip():
+        raise WaiverError(f"{path}, line {_line(node)}: {field} must be a non-empty text value.")
+    return node.value.strip()
+
+
+def _entry(path: Path, node: yaml.Node) -> Waiver:
+    where = f"{path}, line {_line(node)}"
+    if not isinstance(node, yaml.MappingNode):
+        raise WaiverError(f"{where}: each waiver must be a mapping with the fields {FIELD_LIST}.")
+    values: dict[str, str] = {}
+    for key_node, value_node in node.value:
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else ""
+        if key not in FIELDS:
+            raise WaiverError(f"{path}, line {_line(key_node)}: unknown field {key!r} "
+                              f"(a waiver has exactly {FIELD_LIST}).")
+        if key in values:
+            raise WaiverError(f"{path}, line {_line(key_node)}: field {key!r} appears twice in one waiver.")
+        values[key] = _text(path, key, value_node)
+        if key == "check_id" and not CHECK_ID.fullmatch(values[key]):
+            raise WaiverError(f"{path}, line {_line(value_node)}: check_id {values[key]!r} is not a check id "
+                              "(lower-case letters, digits and underscores, e.g. user_console_mfa_enabled).")
+        if key == "expires":
+            values[key] = _iso_date(path, value_node, values[key])
+    missing = [field for field in FIELDS if field not in values]
+    if missing:
+        raise WaiverError(f"{where}: waiver has no {', '.join(missing)} (every waiver needs {FIELD_LIST}).")
+    return Waiver(
+        check_id=values["check_id"], resource=values["resource"], reason=values["reason"],
+        approver=values["approver"], expires=date.fromisoformat(values["expires"]), source=f"{path}:{_line(node)}",
+    )
+
+
+def _iso_date(path: Path, node: yaml.Node, text: str) -> str:
+    try:
+        if ISO_DATE.fullmatch(text):
+            return date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    raise WaiverError(f"{path}, line {_line(node)}: expires {text!r} is not a date in the form YYYY-MM-DD.")
+
+
+def _entries(path: Path, text: str) -> list[yaml.Node]:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f", line {mark.line + 1}" if mark else ""
+        raise WaiverError(f"{path}{line}: not valid YAML: {exc.problem or exc}.") from None
+    except yaml.YAMLError as exc:
+        raise WaiverError(f"{path}: not valid YAML: {exc}.") from None
+    if root is None:
+        return []
+    waivers = None
+    if isinstance(root, yaml.MappingNode):
+        keys = {key.value: value for key, value in root.value if isinstance(key, yaml.ScalarNode)}
+        waivers = keys.get("waivers")
+        if len(root.value) != 1 or waivers is None:
+            raise WaiverError(f"{path}, line {_line(root)}: the file must have one top-level key, 'waivers'.")
+    if waivers is None or not isinstance(waivers, (yaml.SequenceNode, yaml.ScalarNode)):
+        raise WaiverError(f"{path}, line {_line(root)}: expected 'waivers:' followed by a list of waivers.")
+    if isinstance(waivers, yaml.ScalarNode):
+        if waivers.tag != "tag:yaml.org,2002:null":
+            raise WaiverError(f"{path}, line {_line(waivers)}: 'waivers' must be a list of waivers.")
+        return []
+    return list(waivers.value)
+
+
+def load_waivers(path: Path) -> list[Waiver]:
+    """Read and validate a waivers file; raises WaiverError naming the file and line of the first problem."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WaiverError(f"Cannot read waivers file {path}: {exc}") from None
+    waivers: list[Waiver] = []
+    seen: dict[tuple[str, str], Waiver] = {}
+    for node in _entries(path, text):
+        waiver = _entry(path, node)
+        first = seen.setdefault((waiver.check_id, waiver.resource), waiver)
+        if first is not waiver:
+            raise WaiverError(f"{path}, line {_line(node)}: duplicate waiver for {waiver.check_id} on "
+                              f"{waiver.resource} (first at line {first.source.rsplit(':', 1)[1]}).")
+        waivers.append(waiver)
+    return waivers
+
+
+def governing_waiver(
+    waivers: Iterable[Waiver], check_id: str, resource: str, variant: str | None, today: date,
+) -> Waiver | None:
+    """The waiver that decides an item: the first unexpired match in file order, else the first expired one
+    (which does not apply, but the item says so)."""
+    found = [waiver for waiver in waivers if waiver.matches(check_id, resource, variant)]
+    active = [waiver for waiver in found if not waiver.expired(today)]
+    return (active or found or [None])[0]
+
+
+@dataclass(frozen=True)
+class WaiverStatus:
+    waiver: Waiver
+    status: str  # one of STATUSES
+    items: tuple[Mapping[str, Any], ...]  # the findings.json records it matched in this run
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for record in self.items if record["outcome"] == outcome)
+
+    def explain(self) -> str:
+        return {
+            APPLIED: f"covers {self.count('waived')} finding(s)",
+            STALE: f"the {len(self.items)} item(s) it matches are compliant now: remove the waiver",
+            EXPIRED: f"expired on {self.waiver.expires.isoformat()}; {self.count('failed')} finding(s) count again",
+            UNMATCHED: "matched no check item in this run (misspelt, resource deleted, or check not selected)",
+            UNVERIFIED: f"the {len(self.items)} item(s) it matches could not be evaluated",
+        }[self.status]
+
+
+def waiver_statuses(waivers: Iterable[Waiver], records: Iterable[Mapping[str, Any]], today: date) -> list[WaiverStatus]:
+    """Decide each waiver's status from the items it matched, as the controller saw them."""
+    records = list(records)
+    statuses = []
+    for waiver in waivers:
+        matched = tuple(r for r in records if waiver.matches(r["check_id"], r["resource"], r["variant"]))
+        outcomes = {r["outcome"] for r in matched}
+        if waiver.expired(today):
+            status = EXPIRED
+        elif not matched:
+            status = UNMATCHED
+        elif "waived" in outcomes:
+            status = APPLIED
+        elif outcomes <= {"passed", "skipped"}:
+            status = STALE
+        else:
+            status = UNVERIFIED
+        statuses.append(WaiverStatus(waiver, status, matched))
+    return statuses
