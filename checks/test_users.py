@@ -12,7 +12,7 @@ from datetime import datetime
 import pytest
 
 from fixtures.controls import Finding, control, not_applicable
-from fixtures.model import BadData, CannotEvaluate, CredentialRow, User
+from fixtures.model import CannotEvaluate, CredentialRow, User
 from fixtures.model_credentials import AccessKey, SigningCertificate, UserCredential, user_access_keys
 from fixtures.settings import Settings
 from fixtures.timeutil import age_days, short_date

@@ -18,7 +18,7 @@ import pytest
 from fixtures.controls import SEVERITIES
 from fixtures.model import Snapshot
 from reports.drift import Drift
-from reports.results import OUTCOMES, ResultLog, properties
+from reports.results import OUTCOMES, ResultLog, longrepr_text, properties
 from reports.waivers import Waiver, WaiverStatus, governing_waiver
 
 FORMAT = "iam-compliance-findings"
@@ -37,9 +37,8 @@ def finding_id(check_id: str, resource: str, variant: str | None = None) -> str:
 
 
 def report_text(report: pytest.TestReport) -> str:
-    """The finding or error sentence, without the "Fix:" line (str() of the report's longrepr, because
-    longreprtext starts with the xdist worker's platform line)."""
-    return str(report.longrepr).partition("\nFix: ")[0].strip()
+    """The finding or error sentence, without the "Fix:" line."""
+    return longrepr_text(report).partition("\nFix: ")[0].strip()
 
 
 class FindingsLog:

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -144,22 +143,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         return report
     if hasattr(report, "wasxfail") and report.passed:
         del report.wasxfail  # the waived resource is compliant now: a pass, and the waiver is stale
-    elif hasattr(report, "wasxfail") and call.excinfo is not None:
-        _add_finding_properties(item, report, call.excinfo.value)
     elif report.failed and waiver.expired(item.config.stash[WAIVER_DATE_KEY]) and isinstance(report.longrepr, str):
         report.longrepr += (f"\nWaiver {waiver.source} expired on {waiver.expires.isoformat()}: "
                             "this finding is no longer waived.")
     return report
-
-
-def _add_finding_properties(item: pytest.Item, report: pytest.TestReport, exc: BaseException) -> None:
-    """A waived finding keeps its remediation and evidence in the reports, like any other finding."""
-    control = item.get_closest_marker("control")
-    extra = [("remediation", getattr(exc, "remediation", None) or control.kwargs["remediation"])]
-    if getattr(exc, "evidence", None):
-        extra.append(("evidence", json.dumps(exc.evidence, sort_keys=True, default=str)))
-    report.user_properties += extra
-    item.user_properties += extra  # JUnit writes the properties of the teardown report
 
 
 class GovernanceReporter:

@@ -57,9 +57,9 @@ class ControlSummary:
         return (state, severity_rank(self.severity), -self.counts["failed"], -self.counts["error"], self.check_id)
 
 
-def properties(report: pytest.TestReport) -> dict[str, str]:
-    """Single-valued user properties (the last one wins)."""
-    return {name: value for name, value in report.user_properties}
+def properties(report: pytest.TestReport | pytest.CollectReport) -> dict[str, str]:
+    """Single-valued user properties (the last one wins); collection reports have none."""
+    return {name: value for name, value in getattr(report, "user_properties", [])}
 
 
 def phase_outcome(report: pytest.TestReport) -> str | None:
@@ -75,12 +75,23 @@ def phase_outcome(report: pytest.TestReport) -> str | None:
     return None
 
 
-def message_of(report: pytest.TestReport) -> str:
-    if hasattr(report, "wasxfail"):
-        return str(report.wasxfail)
-    if report.skipped and isinstance(report.longrepr, tuple):
+def longrepr_text(report: pytest.TestReport) -> str:
+    """The finding or error text: str() of the longrepr, not longreprtext, which under xdist
+    starts with the worker's platform line."""
+    if report.longrepr is None:
+        return ""
+    if isinstance(report.longrepr, tuple):  # a skip: (path, line, "Skipped: reason")
         return str(report.longrepr[2]).removeprefix("Skipped: ")
-    return report.longreprtext.strip() if report.longrepr else ""
+    return str(report.longrepr).strip()
+
+
+def message_of(report: pytest.TestReport) -> str:
+    """What the item says: the finding (with its Fix line), the error, the skip reason, or for a
+    waived finding the finding followed by the waiver."""
+    if hasattr(report, "wasxfail"):
+        finding = longrepr_text(report) if report.skipped else ""
+        return f"{finding}\nWaived: {report.wasxfail}" if finding else f"Waived: {report.wasxfail}"
+    return longrepr_text(report)
 
 
 class ResultLog:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from fixtures import snapshot as snapshot_file
@@ -37,6 +39,15 @@ def test_demo_audit_prints_findings_not_tracebacks(tmp_path):
     assert (tmp_path / "snapshot.json").stat().st_mode & 0o777 == 0o600
 
 
+def test_replaying_the_demo_snapshot_reproduces_the_demo_run(tmp_path):
+    demo = run_pytest("checks", "--demo", "--reports-dir", str(tmp_path / "demo"), "-p", "no:cacheprovider")
+    replayed = replay(tmp_path / "demo" / "snapshot.json", tmp_path / "replay")
+    assert demo.returncode == replayed.returncode == 1
+    assert junit_outcomes(tmp_path / "demo" / "junit.xml") == junit_outcomes(tmp_path / "replay" / "junit.xml")
+    demo_findings = json.loads((tmp_path / "demo" / "findings.json").read_text())["findings"]
+    assert demo_findings == json.loads((tmp_path / "replay" / "findings.json").read_text())["findings"]
+
+
 def test_every_junit_testcase_carries_check_resource_and_severity(demo_snapshot, tmp_path):
     replay(demo_snapshot, tmp_path)
     cases = junit_outcomes(tmp_path / "junit.xml")
@@ -54,6 +65,9 @@ def test_xdist_gives_the_same_items_and_outcomes(demo_snapshot, tmp_path):
     assert "2 workers" in parallel.stdout
     assert junit_outcomes(tmp_path / "serial" / "junit.xml") == junit_outcomes(tmp_path / "parallel" / "junit.xml")
     assert "IAM compliance findings" in parallel.stdout
+    serial_findings = json.loads((tmp_path / "serial" / "findings.json").read_text())["findings"]
+    assert serial_findings == json.loads((tmp_path / "parallel" / "findings.json").read_text())["findings"]
+    assert "[gw" not in (tmp_path / "parallel" / "compliance.html").read_text()  # no worker banner in findings
 
 
 def test_selection_by_severity_and_framework(demo_snapshot, tmp_path):

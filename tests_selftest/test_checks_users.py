@@ -66,7 +66,7 @@ def test_user_at_most_one_access_key_strict_mode_counts_inactive_keys(aws, audit
     active, inactive = (key_item(aws, "one-active-one-inactive", i).split("/")[1] for i in (0, 1))
     created = {days: aws.ago(days).strftime("%Y-%m-%d") for days in (30, 20)}
     assert result.message("user_at_most_one_access_key", "one-active-one-inactive").startswith(
-        f"User one-active-one-inactive has 2 access keys: "
+        "User one-active-one-inactive has 2 access keys: "
         + ", ".join(sorted([f"{active} (active, created {created[30]})", f"{inactive} (inactive, created {created[20]})"]))
         + "; users.access_key_count_mode is strict, so keys of any status count."
     )

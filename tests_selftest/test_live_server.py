@@ -9,6 +9,7 @@ import pytest
 
 from fixtures.demo import DEMO_RANDOM_SEED, seed_demo
 from fixtures.demo.regional import DEMO_REGIONS
+from fixtures.plugin import DEMO_SETTINGS
 from fixtures.moto_account import MotoAccount, moto_gaps
 from tests_selftest.harness import junit_outcomes, run_pytest
 
@@ -55,7 +56,7 @@ def test_live_audit_through_an_endpoint_matches_the_demo(moto_server, tmp_path):
     mock_random.seed(DEMO_RANDOM_SEED)
     seed_demo(MotoAccount())
     live = run_pytest("checks", "--reports-dir", str(tmp_path / "live"), "-p", "no:cacheprovider",
-                      "--regions", ",".join(DEMO_REGIONS),
+                      "--regions", ",".join(DEMO_REGIONS), "--config", str(DEMO_SETTINGS),
                       env={**CREDENTIALS, "AWS_ENDPOINT_URL": moto_server})
     demo = run_pytest("checks", "--demo", "--reports-dir", str(tmp_path / "demo"), "-p", "no:cacheprovider")
     assert live.returncode == demo.returncode == 1, live.stdout[-3000:] + live.stderr
