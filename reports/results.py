@@ -120,13 +120,6 @@ class ResultLog:
         item.message = message_of(report)
         item.remediation = props.get("remediation", item.remediation)
 
-    def by_check(self) -> dict[str, dict[str, int]]:
-        counts: dict[str, dict[str, int]] = {}
-        for item in self.items.values():
-            row = counts.setdefault(item.check_id, {o: 0 for o in OUTCOMES} | {"severity": item.severity})
-            row[item.outcome] += 1
-        return counts
-
     def controls(self) -> list[ControlSummary]:
         """One summary per check, worst first."""
         summaries: dict[str, ControlSummary] = {}

@@ -102,3 +102,22 @@ def test_bare_pytest_collects_only_the_self_tests():
     assert run.returncode == 0, run.stdout + run.stderr
     items = [line for line in run.stdout.splitlines() if "::" in line]
     assert items and all(line.startswith("tests_selftest/") for line in items)
+
+
+def test_demo_shows_every_control_and_both_outcomes_per_entity(demo_snapshot, tmp_path):
+    """Every check runs on the demo; each one parametrized over entities has a passing and a failing one."""
+    from reports.catalogue import check_functions, describe
+
+    replay(demo_snapshot, tmp_path)
+    outcomes: dict[str, set[str]] = {}
+    per_entity: set[str] = set()
+    account_id = json.loads(demo_snapshot.read_text())["account_id"]
+    for outcome, props in junit_outcomes(tmp_path / "junit.xml").values():
+        check_id = props["check_id"][0]
+        outcomes.setdefault(check_id, set()).add(outcome)
+        if props["resource"][0] != account_id:
+            per_entity.add(check_id)
+    assert set(outcomes) == {describe(f).check_id for f in check_functions()}
+    lacking = {c: sorted(outcomes[c]) for c in per_entity if not {"passed", "failure"} <= outcomes[c]}
+    assert not lacking, lacking
+    assert len(per_entity) >= 25
