@@ -42,14 +42,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.user_properties.append(("title", lines[0] if lines else ""))
 
 
+@pytest.hookimpl(optionalhook=True)  # valid with -p no:html too
 def pytest_html_results_table_header(cells: list[str]) -> None:
     html.table_header(cells)
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
     html.table_row(report, cells)
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_html_results_table_html(report: pytest.TestReport, data: list[str]) -> None:
     html.row_details(report, data)
 
@@ -86,12 +89,14 @@ class AuditReporter:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.results.record(report)
 
+    @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report: Any) -> None:
         snapshot = self.config.stash[SNAPSHOT_KEY]
         report.title = f"IAM compliance report: account {snapshot.account_id}, {snapshot.doc['collected_at'][:10]}"
         html.relabel_outcomes(report)
         self.html_report = report
 
+    @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
                                     session: pytest.Session) -> None:
         unlisted = html.arrange_rows(self.html_report, self.results) if self.html_report is not None else {}
