@@ -46,10 +46,19 @@ def _passwordless_root_exempt(account: Account, settings: Settings) -> bool:
     return rule == "cis-v5" and account.summary.get("AccountPasswordPresent") == 0
 
 
+def _report_shows_active(account: Account, kind: str) -> bool:
+    """The credential report, when readable, marks a root credential of this kind active."""
+    try:
+        return bool(_active_slots(account.root_credentials, kind))
+    except CannotEvaluate:
+        return False  # the summary alone decides; the message says the report was not usable
+
+
 def _none_present(account: Account, summary_key: str, kind: str) -> None:
-    """Fails when GetAccountSummary counts any root credential of this kind (active or inactive)."""
+    """Fails when GetAccountSummary counts any root credential of this kind (active or inactive), or
+    when the credential report shows an active one although the summary does not: either is evidence."""
     present = account.summary_value(summary_key)
-    if present:
+    if present or _report_shows_active(account, kind):
         raise Finding(
             f"The root user of account {account.id} has {NOUNS[kind]}s "
             f"(GetAccountSummary {summary_key}={present}; {_active_flags(account, kind)}).",

@@ -113,6 +113,19 @@ def test_root_inactive_access_key(aws, audit):
     assert result.outcome("root_access_keys_rotated", KEY2) == "passed"
 
 
+def test_root_key_in_the_report_fails_even_when_the_summary_counts_none(aws, audit_edited):
+    """Two sources, one verdict: an active root key in the credential report is a finding whatever the summary says."""
+    aws.root(Root())  # no keys, no certificates: the summary counts none
+    edit = set_root_columns(access_key_1_active="true", access_key_1_last_rotated="2020-01-01T00:00:00+00:00",
+                            cert_2_active="TRUE", cert_2_last_rotated="2020-01-01T00:00:00+00:00")
+    result = audit_edited(edit, "root_no_access_keys", "root_no_signing_certificates")
+    assert result.outcome("root_no_access_keys", ACCOUNT) == "failed"
+    assert result.message("root_no_access_keys", ACCOUNT).startswith(
+        f"The root user of account {ACCOUNT} has access keys "
+        "(GetAccountSummary AccountAccessKeysPresent=0; access key 1 active, access key 2 inactive).")
+    assert result.outcome("root_no_signing_certificates", ACCOUNT) == "failed"
+
+
 def test_root_access_keys_rotated_limit_is_a_setting(aws, audit):
     aws.root(Root(keys=[Key(age_days=31)]))
     result = audit("root_access_keys_rotated", args=["--set", "root.access_key_max_age_days=30"])
