@@ -25,7 +25,7 @@ from fixtures import snapshot as snapshot_file
 from fixtures.aws import CollectOptions
 from fixtures.collect import collect
 from fixtures.demo import offline_environment
-from fixtures.moto_account import MotoAccount, moto_gaps
+from fixtures.moto_account import MotoAccount, Root, moto_gaps
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
@@ -34,6 +34,7 @@ POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", 
 def seed(account: MotoAccount, users: int) -> None:
     """A realistic mix: half with console passwords, a third with keys, some inline policies, 50 groups."""
     backend = account.backend
+    account.root(Root(password_last_used_days=200))
     for g in range(50):
         backend.create_group(f"group-{g:02d}")
     for n in range(users):
