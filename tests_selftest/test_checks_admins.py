@@ -1,10 +1,8 @@
 """Self-tests for the administrator checks (count, MFA, approved admins)."""
 
-from fixtures.aws import CollectOptions
 from fixtures.moto_account import Key
 from fixtures.moto_account.builder import allow, service_trust
 
-ONE_REGION = CollectOptions(service_activity=False, regions=("us-east-1",))  # IAM is global
 SAML_TRUST = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Action": "sts:AssumeRoleWithSAML",
     "Principal": {"Federated": "arn:aws:iam::123456789012:saml-provider/idp"},
@@ -21,7 +19,7 @@ def test_admin_count_minimum_and_maximum(aws, audit):
     aws.user("conditional", inline={"mfa-admin": allow("*", Condition=MFA_ONLY)})  # not counted by default
     aws.role("lambda-admin", trust=service_trust("lambda.amazonaws.com"), managed=[admin])  # machine identity
 
-    one = audit("admin_count_minimum", "admin_count_maximum", options=ONE_REGION)
+    one = audit("admin_count_minimum", "admin_count_maximum")
     assert one.outcome("admin_count_minimum", "123456789012") == "failed"
     assert one.message("admin_count_minimum", "123456789012").startswith(
         "Account 123456789012 has 1 administrator (counting users and human roles); at least 2 are required so "
@@ -31,21 +29,21 @@ def test_admin_count_minimum_and_maximum(aws, audit):
     assert one.outcome("admin_count_maximum", "123456789012") == "passed"
 
     aws.role("break-glass", trust=SAML_TRUST, managed=[admin])
-    two = audit("admin_count_minimum", options=ONE_REGION)
+    two = audit("admin_count_minimum")
     assert two.outcome("admin_count_minimum", "123456789012") == "passed"  # exactly at the minimum
-    users_only = audit("admin_count_minimum", options=ONE_REGION, args=["--set", "admins.scope=users"])
+    users_only = audit("admin_count_minimum", args=["--set", "admins.scope=users"])
     assert users_only.outcome("admin_count_minimum", "123456789012") == "failed"
     assert "has 1 administrator (counting users)" in users_only.message("admin_count_minimum", "123456789012")
-    counting_conditional = audit("admin_count_minimum", options=ONE_REGION,
+    counting_conditional = audit("admin_count_minimum",
                                  args=["--set", "admins.scope=users", "--set", "admins.count_conditional=true"])
     assert counting_conditional.outcome("admin_count_minimum", "123456789012") == "passed"
 
     aws.user("ivan", inline={"everything": allow("*:*")})
-    three = audit("admin_count_maximum", options=ONE_REGION)
+    three = audit("admin_count_maximum")
     assert three.outcome("admin_count_maximum", "123456789012") == "passed"  # exactly at the maximum
 
     aws.user("pat", managed=[aws.aws_policy("PowerUserAccess")])
-    four = audit("admin_count_maximum", options=ONE_REGION)
+    four = audit("admin_count_maximum")
     assert four.outcome("admin_count_maximum", "123456789012") == "failed"
     assert four.message("admin_count_maximum", "123456789012").startswith(
         "Account 123456789012 has 4 administrators (counting users and human roles); at most 3 are allowed. Admins: "
@@ -55,7 +53,7 @@ def test_admin_count_minimum_and_maximum(aws, audit):
         "organizations:*, account:*); role/break-glass through AWS-managed policy AdministratorAccess."
     )
     assert "lambda-admin" not in four.message("admin_count_maximum", "123456789012").split("Fix:")[0]
-    not_notaction = audit("admin_count_maximum", options=ONE_REGION, args=["--set", "admins.notaction_is_admin=false"])
+    not_notaction = audit("admin_count_maximum", args=["--set", "admins.notaction_is_admin=false"])
     assert not_notaction.outcome("admin_count_maximum", "123456789012") == "passed"
 
 
@@ -67,7 +65,7 @@ def test_admin_user_mfa_enabled(aws, audit):
     aws.user("key-admin-no-mfa", managed=[admin], keys=[Key()])
     aws.user("not-admin", password=True)
     aws.user("denied-admin", password=True, managed=[admin], inline={"quarantine": DENY_ALL})
-    result = audit("admin_user_mfa_enabled", options=ONE_REGION)
+    result = audit("admin_user_mfa_enabled")
 
     assert result.outcome("admin_user_mfa_enabled", "with-mfa") == "passed"
     assert result.outcome("admin_user_mfa_enabled", "group-admin-no-mfa") == "failed"
@@ -99,7 +97,7 @@ def test_principal_no_administrator_access(aws, audit):
     aws.role("bounded", managed=[admin], boundary=boundary)
     aws.role("AWSServiceRoleForSupport", trust=service_trust("support.amazonaws.com"),
              path="/aws-service-role/support.amazonaws.com/", managed=[admin])
-    result = audit("principal_no_administrator_access", options=ONE_REGION)
+    result = audit("principal_no_administrator_access")
 
     assert result.outcome("principal_no_administrator_access", "group/admins") == "failed"
     assert result.message("principal_no_administrator_access", "group/admins").startswith(
@@ -116,7 +114,7 @@ def test_principal_no_administrator_access(aws, audit):
     assert result.outcome("principal_no_administrator_access", "group/readers") == "passed"
     assert "role/AWSServiceRoleForSupport" not in result.entities("principal_no_administrator_access")
 
-    approved = audit("principal_no_administrator_access", options=ONE_REGION, args=["--set", "admins.approved=[break-glass, 'group/adm*']"])
+    approved = audit("principal_no_administrator_access", args=["--set", "admins.approved=[break-glass, 'group/adm*']"])
     assert approved.outcome("principal_no_administrator_access", "role/break-glass") == "passed"
     assert approved.outcome("principal_no_administrator_access", "group/admins") == "passed"
     assert approved.outcome("principal_no_administrator_access", "role/lambda-admin") == "failed"

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 
-import pytest
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT
 
-from fixtures.aws import CollectOptions
 from tests_selftest.harness import audit_snapshot, collect_snapshot
 
 POLICY_CHECKS = (
@@ -15,8 +12,6 @@ POLICY_CHECKS = (
     "password_policy_character_class", "password_policy_max_age",
 )
 CLASSES = ("uppercase", "lowercase", "numbers", "symbols")
-# The password policy is account-wide: the collector need not list every region (slow in moto).
-OPTIONS = CollectOptions(regions=("us-east-1",), service_activity=False)
 AT_THRESHOLDS = dict(
     MinimumPasswordLength=14, PasswordReusePrevention=24, MaxPasswordAge=90, RequireUppercaseCharacters=True,
     RequireLowercaseCharacters=True, RequireNumbers=True, RequireSymbols=True,
@@ -25,11 +20,6 @@ AT_THRESHOLDS = dict(
 
 def klass(name: str) -> str:
     return f"{name}-{ACCOUNT}"
-
-
-@pytest.fixture
-def audit(audit):
-    return functools.partial(audit, options=OPTIONS)
 
 
 def test_policy_exactly_at_thresholds(aws, audit):
@@ -187,7 +177,7 @@ def test_password_checks_fail_closed(aws, audit):
 
 def test_malformed_policy_values_are_errors(aws, pytester, tmp_path):
     aws.password_policy(**AT_THRESHOLDS)
-    doc = collect_snapshot(options=OPTIONS)
+    doc = collect_snapshot()
     doc["sources"]["password_policy"]["data"]["policy"].update(MinimumPasswordLength="14", RequireSymbols="yes")
     result = audit_snapshot(pytester, tmp_path, doc, ["password_policy_min_length", "password_policy_character_class"])
     assert result.outcome("password_policy_min_length", ACCOUNT) == "error"

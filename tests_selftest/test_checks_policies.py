@@ -1,9 +1,7 @@
 """Self-tests for the policy checks: full admin, service wildcards, CloudShell, support role."""
 
-from fixtures.aws import CollectOptions
 from fixtures.moto_account.builder import allow, service_trust
 
-ONE_REGION = CollectOptions(service_activity=False, regions=("us-east-1",))  # IAM is global
 MFA_ONLY = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
 
 
@@ -22,7 +20,7 @@ def test_policy_no_full_admin(aws, audit):
              inline={"everything": allow("*:*"), "reports": allow("s3:GetObject")})
     aws.role("bounded", managed=[readonly], boundary=boundary)
 
-    cis = audit("policy_no_full_admin", options=ONE_REGION)
+    cis = audit("policy_no_full_admin")
     assert cis.outcome("policy_no_full_admin", "aws/AdministratorAccess") == "failed"
     assert cis.message("policy_no_full_admin", "aws/AdministratorAccess").startswith(
         'AWS-managed policy AdministratorAccess allows every action on every resource (statement 1: Allow Action "*" '
@@ -49,7 +47,7 @@ def test_policy_no_full_admin(aws, audit):
         "Not applicable: policy unattached-star is attached to no user, group or role; CIS evaluates attached "
         "policies (policies.full_admin_scope: cis).")
 
-    hub = audit("policy_no_full_admin", options=ONE_REGION, args=["--set", "policies.full_admin_scope=securityhub"])
+    hub = audit("policy_no_full_admin", args=["--set", "policies.full_admin_scope=securityhub"])
     assert hub.outcome("policy_no_full_admin", "unattached-star") == "failed"
     assert hub.message("policy_no_full_admin", "unattached-star").startswith(
         "Managed policy unattached-star allows every action on every resource")
@@ -63,7 +61,7 @@ def test_policy_no_full_admin(aws, audit):
     assert hub.outcome("policy_no_full_admin", "boundary-star") == "skipped"
     assert "used only as a permissions boundary" in hub.message("policy_no_full_admin", "boundary-star")
 
-    bad = audit("policy_no_full_admin", options=ONE_REGION, args=["--set", "policies.full_admin_scope=nist"])
+    bad = audit("policy_no_full_admin", args=["--set", "policies.full_admin_scope=nist"])
     assert bad.outcome("policy_no_full_admin", "legacy") == "error"
     assert "policies.full_admin_scope must be cis or securityhub, not 'nist'" in bad.message("policy_no_full_admin", "legacy")
 
@@ -79,7 +77,7 @@ def test_customer_policy_no_service_wildcard(aws, audit):
     aws.policy("deny-kms", {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "kms:*", "Resource": "*"}]})
     boundary = aws.policy("boundary-s3", allow("s3:*"))
     aws.role("bounded", boundary=boundary)
-    result = audit("customer_policy_no_service_wildcard", options=ONE_REGION)
+    result = audit("customer_policy_no_service_wildcard")
 
     assert result.outcome("customer_policy_no_service_wildcard", "ci-deploy") == "failed"
     assert result.message("customer_policy_no_service_wildcard", "ci-deploy").startswith(
@@ -106,7 +104,7 @@ def test_cloudshell_full_access_not_attached(aws, audit):
     aws.user("peggy", managed=[cloudshell], groups=["readers"])
     aws.user("member", groups=["shell-users"])
     aws.role("ops", managed=[cloudshell])
-    result = audit("cloudshell_full_access_not_attached", options=ONE_REGION)
+    result = audit("cloudshell_full_access_not_attached")
 
     assert result.outcome("cloudshell_full_access_not_attached", "user/peggy") == "failed"
     assert result.message("cloudshell_full_access_not_attached", "user/peggy").startswith(
@@ -126,7 +124,7 @@ def test_support_role_exists(aws, audit):
     aws.role("support-bot", trust=service_trust("lambda.amazonaws.com"), managed=[support])
     aws.user("helpdesk", managed=[support])
 
-    machine_only = audit("support_role_exists", options=ONE_REGION)
+    machine_only = audit("support_role_exists")
     assert machine_only.outcome("support_role_exists", "123456789012") == "failed"
     assert machine_only.message("support_role_exists", "123456789012").startswith(
         "Account 123456789012 has no role people can assume with AWSSupportAccess attached "
@@ -135,9 +133,9 @@ def test_support_role_exists(aws, audit):
     )
 
     aws.role("support-incidents", managed=[support])
-    human = audit("support_role_exists", options=ONE_REGION)
+    human = audit("support_role_exists")
     assert human.outcome("support_role_exists", "123456789012") == "passed"
 
-    denied = audit("support_role_exists", options=ONE_REGION, failures={"GetAccountAuthorizationDetails": "AccessDenied"})
+    denied = audit("support_role_exists", failures={"GetAccountAuthorizationDetails": "AccessDenied"})
     assert denied.outcome("support_role_exists", "123456789012") == "error"
     assert "Data source 'authorization_details' could not be read: AccessDenied" in denied.message("support_role_exists", "123456789012")

@@ -5,13 +5,11 @@ One account has one root user, so every state is its own audit; each audit runs 
 
 from __future__ import annotations
 
-import functools
 from datetime import timedelta
 
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT
 
-from fixtures.aws import CollectOptions
 from fixtures.credential_report import ROOT_USER
 from fixtures.moto_account import Key, Root
 from fixtures.timeutil import short_date, utc_now
@@ -19,8 +17,6 @@ from tests_selftest.harness import audit_snapshot, collect_snapshot
 
 KEY1, KEY2 = f"{ACCOUNT}-key1", f"{ACCOUNT}-key2"
 ROOT_ARN = f"arn:aws:iam::{ACCOUNT}:root"
-# Root checks read no regional source, so the collector need not list every region (slow in moto).
-OPTIONS = CollectOptions(regions=("us-east-1",), service_activity=False)
 ROOT_CHECKS = (
     "root_no_access_keys", "root_access_keys_rotated", "root_no_signing_certificates",
     "root_signing_certificates_rotated", "root_mfa_enabled", "root_hardware_mfa_enabled",
@@ -31,17 +27,12 @@ REPORT_CHECKS = (("root_access_keys_rotated", KEY1), ("root_access_keys_rotated"
 
 
 @pytest.fixture
-def audit(audit):
-    return functools.partial(audit, options=OPTIONS)
-
-
-@pytest.fixture
 def audit_edited(aws, pytester, tmp_path):
     """Collect the seeded account, let ``edit(doc)`` change the snapshot (values moto cannot produce), audit it."""
 
     def run(edit, *check_ids, args=()):
         aws.generate_credential_report()
-        doc = collect_snapshot(options=OPTIONS)
+        doc = collect_snapshot()
         edit(doc)
         return audit_snapshot(pytester, tmp_path, doc, check_ids, args)
 

@@ -6,12 +6,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from fixtures import credential_report
-from fixtures.aws import CollectOptions
 from fixtures.collect import CollectionError, collect
 from fixtures.moto_account import Key
-from tests_selftest.harness import count_calls, fail_operations, moto_session
+from tests_selftest.harness import SELFTEST_OPTIONS, count_calls, fail_operations, moto_session
 
-NO_ACTIVITY = CollectOptions(service_activity=False, regions=("us-east-1",))
 
 
 def seed_users(aws, count: int) -> None:
@@ -29,7 +27,7 @@ def calls_for(aws, users: int) -> dict:
     aws.generate_credential_report()
     session = moto_session()
     calls = count_calls(session)
-    doc = collect(session, NO_ACTIVITY)
+    doc = collect(session, SELFTEST_OPTIONS)
     assert all(s["status"] == "ok" for s in doc["sources"].values()), doc["sources"]
     return dict(calls)
 
@@ -46,7 +44,7 @@ def test_snapshot_records_identity_and_sorted_entities(aws):
     for name in ("zed", "Alice", "bob"):
         aws.user(name, tags={"b": "2", "a": "1"})
     aws.generate_credential_report()
-    doc = collect(moto_session(), NO_ACTIVITY)
+    doc = collect(moto_session(), SELFTEST_OPTIONS)
     assert doc["schema_version"] == 1
     assert doc["account_id"] == "123456789012" and doc["partition"] == "aws"
     assert doc["caller_arn"].startswith("arn:aws:")
@@ -58,7 +56,7 @@ def test_snapshot_records_identity_and_sorted_entities(aws):
 
 
 def test_missing_password_policy_is_a_fact_not_an_error(aws):
-    doc = collect(moto_session(), NO_ACTIVITY)
+    doc = collect(moto_session(), SELFTEST_OPTIONS)
     assert doc["sources"]["password_policy"] == {"status": "ok", "data": {"policy": None}}
 
 
@@ -66,7 +64,7 @@ def test_failed_source_records_the_aws_error_and_others_still_collect(aws):
     aws.user("alice")
     session = moto_session()
     fail_operations(session, {"GetAccountAuthorizationDetails": "AccessDenied"})
-    doc = collect(session, NO_ACTIVITY)
+    doc = collect(session, SELFTEST_OPTIONS)
     failed = doc["sources"]["authorization_details"]
     assert failed["status"] == "error"
     assert failed["error"]["code"] == "AccessDenied"
@@ -78,12 +76,12 @@ def test_no_account_identity_is_a_clear_collection_error(aws):
     session = moto_session()
     fail_operations(session, {"GetCallerIdentity": "InvalidClientTokenId"})
     with pytest.raises(CollectionError, match=r"sts:GetCallerIdentity failed: InvalidClientTokenId.*--demo"):
-        collect(session, NO_ACTIVITY)
+        collect(session, SELFTEST_OPTIONS)
 
 
 def test_virtual_mfa_seeds_are_never_stored(aws):
     aws.user("alice", mfa="virtual")
-    doc = collect(moto_session(), NO_ACTIVITY)
+    doc = collect(moto_session(), SELFTEST_OPTIONS)
     device = doc["sources"]["virtual_mfa_devices"]["data"][0]
     assert set(device) <= {"SerialNumber", "EnableDate", "User"}
     assert "Base32StringSeed" not in str(doc) and "QRCodePNG" not in str(doc)
@@ -92,7 +90,7 @@ def test_virtual_mfa_seeds_are_never_stored(aws):
 def test_key_dates_reach_the_credential_report(aws):
     aws.user("carol", keys=[Key(age_days=100, last_used_days=7)])
     aws.generate_credential_report()
-    doc = collect(moto_session(), NO_ACTIVITY)
+    doc = collect(moto_session(), SELFTEST_OPTIONS)
     row = doc["sources"]["credential_report"]["data"]["rows"][0]
     assert row["access_key_1_active"] == "true"
     assert row["access_key_1_last_used_date"] != "N/A"
