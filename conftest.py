@@ -1,6 +1,10 @@
-"""Root conftest: loads the audit plugin (options, snapshot, entity fixtures) and the report plugin.
+"""Root conftest: loads the audit's pytest glue (fixtures/) and the engine's report plugins.
 
-Both stay idle unless the run collects ``checks/``, so a bare ``pytest`` (the self-tests) never calls AWS.
+All of them stay idle unless the run collects ``checks/``, so a bare ``pytest`` (the self-tests) never calls AWS.
 """
 
-pytest_plugins = ["fixtures.plugin", "reports.plugin", "reports.governance", "pytester"]
+pytest_plugins = [
+    "fixtures.options", "fixtures.session", "fixtures.parametrize", "fixtures.gate",
+    "iam_compliance.plugins.report", "iam_compliance.plugins.governance",
+    "pytester",
+]

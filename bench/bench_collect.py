@@ -21,11 +21,11 @@ from pathlib import Path
 import boto3
 from moto import mock_aws
 
-from fixtures import snapshot as snapshot_file
-from fixtures.aws import CollectOptions
-from fixtures.collect import collect
-from fixtures.demo import offline_environment
-from fixtures.moto_account import MotoAccount, Root, moto_gaps
+from iam_compliance.snapshot import document as snapshot_file
+from iam_compliance.collection.aws import CollectOptions
+from iam_compliance.collection.collector import collect
+from iam_compliance.simulated.demo import offline_environment
+from iam_compliance.simulated.moto_account import MotoAccount, Root, moto_gaps
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})

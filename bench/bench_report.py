@@ -27,9 +27,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fixtures.collect import SOURCES  # noqa: E402  (after the path set-up above)
-from fixtures.credential_report import ROOT_USER  # noqa: E402
-from fixtures.snapshot import SCHEMA_VERSION, save  # noqa: E402
+from iam_compliance.collection.collector import SOURCES  # noqa: E402  (after the path set-up above)
+from iam_compliance.snapshot.credential_report import ROOT_USER  # noqa: E402
+from iam_compliance.snapshot.document import SCHEMA_VERSION, save  # noqa: E402
 
 ACCOUNT = "123456789012"
 COLLECTED_AT = datetime.fromisoformat("2026-06-01T12:00:00+00:00")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fixtures.admins import is_approved
-from fixtures.controls import Finding, control, not_applicable
-from fixtures.model import Account, CannotEvaluate, Principal
-from fixtures.model_regional import EXTERNAL_ACCESS_TYPES, RegionAnalyzers
-from fixtures.settings import Settings
+from iam_compliance.analysis.admins import is_approved
+from iam_compliance.controls import Finding, control, not_applicable
+from iam_compliance.model.iam import Account, CannotEvaluate, Principal
+from iam_compliance.model.regional import EXTERNAL_ACCESS_TYPES, RegionAnalyzers
+from iam_compliance.settings import Settings
 
 
 def _first(names: list[str], shown: int = 20) -> str:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fixtures.applicability import skip_excluded_sso_role
-from fixtures.controls import Finding, control, not_applicable
-from fixtures.model import BadData, CannotEvaluate, Principal, Role, Snapshot, User
-from fixtures.settings import Settings
-from fixtures.timeutil import age_days, parse_timestamp, short_date
+from iam_compliance.applicability import skip_excluded_sso_role
+from iam_compliance.controls import Finding, control, not_applicable
+from iam_compliance.model.iam import BadData, CannotEvaluate, Principal, Role, Snapshot, User
+from iam_compliance.settings import Settings
+from iam_compliance.timeutil import age_days, parse_timestamp, short_date
 
 SOURCES = ["authorization_details", "service_last_accessed"]
 

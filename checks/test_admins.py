@@ -7,12 +7,12 @@ a non-admin permissions boundary or an unconditioned Deny of everything; setting
 
 from __future__ import annotations
 
-from fixtures.admins import AdminVerdict, admins, evaluate_admin, is_approved, uncounted_admin_roles
-from fixtures.controls import Finding, control, not_applicable
-from fixtures.model import Account, Principal, User
-from fixtures.policy import AdminRules
-from fixtures.principals import detach_command, principal_id
-from fixtures.settings import Settings
+from iam_compliance.analysis.admins import AdminVerdict, admins, evaluate_admin, is_approved, uncounted_admin_roles
+from iam_compliance.controls import Finding, control, not_applicable
+from iam_compliance.model.iam import Account, Principal, User
+from iam_compliance.analysis.policy import AdminRules
+from iam_compliance.model.principals import detach_command, principal_id
+from iam_compliance.settings import Settings
 
 
 def _listed(verdicts: list[AdminVerdict]) -> str:

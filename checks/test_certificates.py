@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fixtures.controls import Finding, control, not_applicable
-from fixtures.model import ServerCertificate
-from fixtures.model_regional import AcmCertificate, ListenerUse, LoadBalancerCertificate, days_left, regional
-from fixtures.settings import Settings
-from fixtures.timeutil import age_days, short_date, to_iso
+from iam_compliance.controls import Finding, control, not_applicable
+from iam_compliance.model.iam import ServerCertificate
+from iam_compliance.model.regional import AcmCertificate, ListenerUse, LoadBalancerCertificate, days_left, regional
+from iam_compliance.settings import Settings
+from iam_compliance.timeutil import age_days, short_date, to_iso
 
 
 def _days(n: int) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fixtures.controls import Finding, control
-from fixtures.model import Group
+from iam_compliance.controls import Finding, control
+from iam_compliance.model.iam import Group
 
 
 @control(

@@ -11,10 +11,10 @@ from typing import Any, Mapping
 
 import pytest
 
-from fixtures.controls import Finding, control
-from fixtures.model import Account, BadData, CannotEvaluate
-from fixtures.plugin import get_settings
-from fixtures.settings import Settings
+from iam_compliance.controls import Finding, control
+from iam_compliance.model.iam import Account, BadData, CannotEvaluate
+from fixtures.session import get_settings
+from iam_compliance.settings import Settings
 
 AWS_DEFAULT_MIN_LENGTH = 8
 # Omitted from a custom policy (UpdateAccountPasswordPolicy defaults): length 6, no reuse prevention, no expiry.

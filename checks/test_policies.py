@@ -6,14 +6,14 @@ someone makes them the default (which itself needs iam:SetDefaultPolicyVersion).
 
 from __future__ import annotations
 
-from fixtures.admins import is_human_role, why_not_human
-from fixtures.controls import Finding, control, not_applicable
-from fixtures.model import Account, CannotEvaluate, ManagedPolicy, Principal
-from fixtures.policy import full_admin_statements, service_wildcards
-from fixtures.principals import (
+from iam_compliance.analysis.admins import is_human_role, why_not_human
+from iam_compliance.controls import Finding, control, not_applicable
+from iam_compliance.model.iam import Account, CannotEvaluate, ManagedPolicy, Principal
+from iam_compliance.analysis.policy import full_admin_statements, service_wildcards
+from iam_compliance.model.principals import (
     InlinePolicy, attached_to, aws_managed_arn, boundary_only, detach_command, principal_id,
 )
-from fixtures.settings import Settings
+from iam_compliance.settings import Settings
 
 FULL_ADMIN_SCOPES = ("cis", "securityhub")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fixtures.applicability import skip_excluded_sso_role
-from fixtures.controls import Finding, control, not_applicable
-from fixtures.model import Role
-from fixtures.settings import Settings
-from fixtures.timeutil import age_days, short_date
+from iam_compliance.applicability import skip_excluded_sso_role
+from iam_compliance.controls import Finding, control, not_applicable
+from iam_compliance.model.iam import Role
+from iam_compliance.settings import Settings
+from iam_compliance.timeutil import age_days, short_date
 
 ROLE_LAST_USED_WINDOW_DAYS = 400  # IAM reports RoleLastUsed for this many trailing days
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from fixtures.controls import Finding, control, not_applicable
-from fixtures.model import Account, BadData, CannotEvaluate, CredentialRow
-from fixtures.settings import Settings
-from fixtures.timeutil import age_days, parse_timestamp, short_date
+from iam_compliance.controls import Finding, control, not_applicable
+from iam_compliance.model.iam import Account, BadData, CannotEvaluate, CredentialRow
+from iam_compliance.settings import Settings
+from iam_compliance.timeutil import age_days, parse_timestamp, short_date
 
 SLOTS = (1, 2)  # the credential report has two columns per credential kind
 NOUNS = {"access_key": "access key", "cert": "signing certificate"}

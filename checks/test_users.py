@@ -11,11 +11,11 @@ from datetime import datetime
 
 import pytest
 
-from fixtures.controls import Finding, control, not_applicable
-from fixtures.model import CannotEvaluate, CredentialRow, User
-from fixtures.model_credentials import AccessKey, SigningCertificate, UserCredential, user_access_keys
-from fixtures.settings import Settings
-from fixtures.timeutil import age_days, short_date
+from iam_compliance.controls import Finding, control, not_applicable
+from iam_compliance.model.iam import CannotEvaluate, CredentialRow, User
+from iam_compliance.model.credentials import AccessKey, SigningCertificate, UserCredential, user_access_keys
+from iam_compliance.settings import Settings
+from iam_compliance.timeutil import age_days, short_date
 
 LAST_USE_COLUMNS = {  # credential report column -> the credential it describes
     "password_last_used": "console sign-in",

@@ -7,9 +7,9 @@ from typing import Iterable, Mapping
 
 import pytest
 
-from fixtures.aws import CollectOptions
-from fixtures.demo import offline_environment
-from fixtures.moto_account import MotoAccount, moto_gaps
+from iam_compliance.collection.aws import CollectOptions
+from iam_compliance.simulated.demo import offline_environment
+from iam_compliance.simulated.moto_account import MotoAccount, moto_gaps
 from tests_selftest.harness import SELFTEST_OPTIONS, Audit, audit_snapshot, collect_snapshot
 
 

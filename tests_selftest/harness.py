@@ -14,10 +14,10 @@ import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from fixtures import snapshot as snapshot_file
-from fixtures.aws import CollectOptions
-from fixtures.collect import collect
-from reports.results import ItemResult, ResultLog
+from iam_compliance.snapshot import document as snapshot_file
+from iam_compliance.collection.aws import CollectOptions
+from iam_compliance.collection.collector import collect
+from iam_compliance.results.log import ItemResult, ResultLog
 
 ROOT = Path(__file__).resolve().parent.parent
 # One region and no service-activity jobs unless a test asks for them: every collection stays well under a second.

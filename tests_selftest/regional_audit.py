@@ -9,8 +9,8 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from fixtures.aws import CollectOptions
-from fixtures.collect import collect
+from iam_compliance.collection.aws import CollectOptions
+from iam_compliance.collection.collector import collect
 from tests_selftest.harness import Audit, audit_snapshot, moto_session
 
 # Two regions keep each audit fast; the default (every enabled region) is measured once in test_collect_regional.

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from fixtures import snapshot as snapshot_file
-from fixtures.demo import collect_demo
+from iam_compliance.snapshot import document as snapshot_file
+from iam_compliance.simulated.demo import collect_demo
 from tests_selftest.harness import junit_outcomes, run_pytest
 
 pytestmark = pytest.mark.slow
@@ -106,7 +106,7 @@ def test_bare_pytest_collects_only_the_self_tests():
 
 def test_demo_shows_every_control_and_both_outcomes_per_entity(demo_snapshot, tmp_path):
     """Every check runs on the demo; each one parametrized over entities has a passing and a failing one."""
-    from reports.catalogue import check_functions, describe
+    from iam_compliance.rendering.checks_table import check_functions, describe
 
     replay(demo_snapshot, tmp_path)
     outcomes: dict[str, set[str]] = {}

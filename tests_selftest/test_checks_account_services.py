@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fixtures.aws import CollectOptions
+from iam_compliance.collection.aws import CollectOptions
 from tests_selftest.regional_audit import audit_failing_region
 
 FIVE_REGIONS = CollectOptions(service_activity=False,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from fixtures.moto_account.builder import allow
+from iam_compliance.simulated.moto_account.builder import allow
 from tests_selftest.harness import SELFTEST_OPTIONS
 from tests_selftest.test_collect_activity import fast_polling  # noqa: F401 - autouse fixture
 

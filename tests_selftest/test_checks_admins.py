@@ -1,7 +1,7 @@
 """Self-tests for the administrator checks (count, MFA, approved admins)."""
 
-from fixtures.moto_account import Key
-from fixtures.moto_account.builder import allow, service_trust
+from iam_compliance.simulated.moto_account import Key
+from iam_compliance.simulated.moto_account.builder import allow, service_trust
 
 SAML_TRUST = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Action": "sts:AssumeRoleWithSAML",

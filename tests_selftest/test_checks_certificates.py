@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fixtures.collect import collect
+from iam_compliance.collection.collector import collect
 from tests_selftest.harness import audit_snapshot, moto_session
 from tests_selftest.regional_audit import TWO_REGIONS, audit_failing_region
 

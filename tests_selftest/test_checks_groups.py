@@ -1,6 +1,6 @@
 """Self-tests for the IAM group checks."""
 
-from fixtures.moto_account.builder import allow
+from iam_compliance.simulated.moto_account.builder import allow
 
 
 

@@ -1,6 +1,6 @@
 """Self-tests for the policy checks: full admin, service wildcards, CloudShell, support role."""
 
-from fixtures.moto_account.builder import allow, service_trust
+from iam_compliance.simulated.moto_account.builder import allow, service_trust
 
 MFA_ONLY = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
 

@@ -1,6 +1,6 @@
 """Self-tests for the IAM role checks."""
 
-from fixtures.moto_account.builder import allow, service_trust
+from iam_compliance.simulated.moto_account.builder import allow, service_trust
 
 SSO_ROLE = "AWSReservedSSO_Admin_0123456789abcdef"
 SERVICE_LINKED = "/aws-service-role/support.amazonaws.com/"

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT
 
-from fixtures.credential_report import ROOT_USER
-from fixtures.moto_account import Key, Root
-from fixtures.timeutil import short_date, utc_now
+from iam_compliance.snapshot.credential_report import ROOT_USER
+from iam_compliance.simulated.moto_account import Key, Root
+from iam_compliance.timeutil import short_date, utc_now
 from tests_selftest.harness import audit_snapshot, collect_snapshot
 
 KEY1, KEY2 = f"{ACCOUNT}-key1", f"{ACCOUNT}-key2"

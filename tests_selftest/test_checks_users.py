@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from fixtures.aws import CollectOptions
-from fixtures.collect import collect
-from fixtures.moto_account import Key
+from iam_compliance.collection.aws import CollectOptions
+from iam_compliance.collection.collector import collect
+from iam_compliance.simulated.moto_account import Key
 from tests_selftest.harness import audit_snapshot, moto_session
 
 ACCOUNT = "123456789012"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from fixtures import credential_report
-from fixtures.collect import CollectionError, collect
-from fixtures.moto_account import Key
+from iam_compliance.collection import credential_report
+from iam_compliance.collection.collector import collect
+from iam_compliance.collection.errors import CollectionError, CollectionTimeout
+from iam_compliance.simulated.moto_account import Key
 from tests_selftest.harness import SELFTEST_OPTIONS, count_calls, fail_operations, moto_session
 
 
@@ -143,7 +144,7 @@ def test_credential_report_retries_when_not_ready_yet():
 
 def test_credential_report_times_out():
     clock, iam = FakeClock(), FakeIam(ready_after=10**6)
-    with pytest.raises(credential_report.CollectionTimeout, match="not ready after 20 s"):
+    with pytest.raises(CollectionTimeout, match="not ready after 20 s"):
         credential_report.fetch(iam, timeout=20, sleep=clock.sleep, clock=clock)
     assert max(clock.sleeps) <= 8.0
 

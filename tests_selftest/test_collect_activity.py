@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from fixtures import snapshot as snapshot_file
-from fixtures import sources_activity
-from fixtures.aws import CollectOptions
-from fixtures.collect import collect
-from fixtures.moto_account import MotoAccount, moto_gaps
-from fixtures.sources_iam import authorization_details
+from iam_compliance.snapshot import document as snapshot_file
+from iam_compliance.collection.sources import activity as sources_activity
+from iam_compliance.collection.aws import CollectOptions
+from iam_compliance.collection.collector import collect
+from iam_compliance.simulated.moto_account import MotoAccount, moto_gaps
+from iam_compliance.collection.sources.iam import authorization_details
 from tests_selftest.harness import SELFTEST_OPTIONS, audit_snapshot, count_calls, moto_session
 
 ACTIVITY_SOURCES = {

@@ -8,12 +8,12 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from fixtures.aws import CollectOptions
-from fixtures.collect import collect
-from fixtures.demo import regional as regional_demo
-from fixtures.moto_account import MotoAccount
-from fixtures.moto_account.regional import acm_certificate_id
-from fixtures.sources_regional import SOURCES
+from iam_compliance.collection.aws import CollectOptions
+from iam_compliance.collection.collector import collect
+from iam_compliance.simulated.demo import regional as regional_demo
+from iam_compliance.simulated.moto_account import MotoAccount
+from iam_compliance.simulated.moto_account.regional import acm_certificate_id
+from iam_compliance.collection.sources.regional import SOURCES
 from tests_selftest.harness import ROOT, count_calls, moto_session
 from tests_selftest.regional_audit import TWO_REGIONS, fail_in_region
 
@@ -124,7 +124,7 @@ def test_access_analyzer_extension_serves_a_moto_server(monkeypatch):
 
     from moto.server import ThreadedMotoServer
 
-    from fixtures.moto_account import moto_gaps
+    from iam_compliance.simulated.moto_account import moto_gaps
 
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)

@@ -10,10 +10,10 @@ from typing import Any, Callable
 
 import pytest
 
-from fixtures.aws import CollectOptions
-from fixtures.collect import collect
-from fixtures.model import BadData, CredentialRow
-from fixtures.moto_account import Key
+from iam_compliance.collection.aws import CollectOptions
+from iam_compliance.collection.collector import collect
+from iam_compliance.model.iam import BadData, CredentialRow
+from iam_compliance.simulated.moto_account import Key
 from tests_selftest.harness import audit_snapshot, collect_snapshot, moto_session
 
 

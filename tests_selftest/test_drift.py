@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from reports.drift import classify
+from iam_compliance.results.drift import classify
 from tests_selftest.test_report_findings import (
     ACCOUNT, ALICE, BOB, MFA_CHECKS, demo_document, failing_source, findings_of, record, run_audit, save_snapshot,
 )

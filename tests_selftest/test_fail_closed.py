@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from fixtures.moto_account import Key
+from iam_compliance.simulated.moto_account import Key
 from tests_selftest.harness import audit_snapshot, collect_snapshot
 
 CR_CHECK = "user_console_mfa_enabled"  # reads the credential report only

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reports.gating import at_or_above, decide
-from reports.results import ItemResult, ResultLog
+from iam_compliance.results.gating import at_or_above, decide
+from iam_compliance.results.log import ItemResult, ResultLog
 from tests_selftest.harness import check_selector
 from tests_selftest.test_report_findings import demo_document, failing_source, findings_of, run_audit, save_snapshot
 

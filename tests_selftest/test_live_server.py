@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from fixtures.demo import DEMO_RANDOM_SEED, seed_demo
-from fixtures.demo.regional import DEMO_REGIONS
-from fixtures.plugin import DEMO_SETTINGS
-from fixtures.moto_account import MotoAccount, moto_gaps
+from iam_compliance.simulated.demo import DEMO_RANDOM_SEED, seed_demo
+from iam_compliance.simulated.demo.regional import DEMO_REGIONS
+from fixtures.session import DEMO_SETTINGS
+from iam_compliance.simulated.moto_account import MotoAccount, moto_gaps
 from tests_selftest.harness import junit_outcomes, run_pytest
 
 pytestmark = pytest.mark.slow

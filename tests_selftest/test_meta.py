@@ -8,7 +8,7 @@ import inspect
 
 import pytest
 
-from fixtures.controls import SEVERITIES
+from iam_compliance.controls import SEVERITIES
 from tests_selftest.harness import ROOT
 
 CHECK_MODULES = sorted((ROOT / "checks").glob("test_*.py"))

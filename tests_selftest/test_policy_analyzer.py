@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.admins import (
+from iam_compliance.analysis.admins import (
     admins, evaluate_admin, is_approved, is_human_role, uncounted_admin_roles, why_not_human,
 )
-from fixtures.model import BadData, Snapshot
-from fixtures.policy import (
+from iam_compliance.model.iam import BadData, Snapshot
+from iam_compliance.analysis.policy import (
     AdminRules, PolicyFormatError, admin_grants, deny_all_statement, document_is_admin, full_admin_statements,
     is_all_actions, is_all_resources, service_of_wildcard, service_wildcards, statements, wildcard_match,
 )

@@ -16,10 +16,10 @@ from xml.etree import ElementTree
 
 import pytest
 
-from fixtures import snapshot as snapshot_file
-from fixtures.aws import CollectOptions
-from fixtures.demo import collect_demo
-from reports import findings_json
+from iam_compliance.snapshot import document as snapshot_file
+from iam_compliance.collection.aws import CollectOptions
+from iam_compliance.simulated.demo import collect_demo
+from iam_compliance.results import findings as findings_json
 from tests_selftest.harness import ROOT, check_selector
 
 ACCOUNT = "123456789012"

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.model import Snapshot
-from fixtures.settings import load_settings
-from reports import html, overview
-from reports.results import ItemResult, ResultLog
+from iam_compliance.model.iam import Snapshot
+from iam_compliance.settings import load_settings
+from iam_compliance.rendering import html, overview
+from iam_compliance.results.log import ItemResult, ResultLog
 
 # Each payload, if it ever ran, would leave the marker XSSRAN behind (in the title or as an <xssran>
 # element); the marker itself appears in no payload, so finding it proves execution. No double
@@ -201,7 +201,7 @@ def test_hostile_account_strings_render_as_text_in_chromium(aws, audit, tmp_path
 
 
 def test_overview_lists_drift_groups_from_the_baseline():
-    from reports.drift import Drift
+    from iam_compliance.results.drift import Drift
 
     drift = Drift(baseline=IMG, baseline_collected_at="2026-05-01T00:00:00+00:00",
                   new=("user_console_mfa_enabled:arn:aws:iam::123456789012:user/bob",), known=(),

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from fixtures.controls import FRAMEWORKS, SEVERITIES
-from fixtures.moto_account import Key
+from iam_compliance.controls import FRAMEWORKS, SEVERITIES
+from iam_compliance.simulated.moto_account import Key
 
 ACCOUNT = "123456789012"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.settings import DEFAULTS_PATH, SettingsError, load_settings
+from iam_compliance.settings import DEFAULTS_PATH, SettingsError, load_settings
 
 
 def test_defaults_are_the_catalogue_values():
@@ -52,7 +52,7 @@ def test_bad_settings_file_names_the_file(tmp_path):
 
 
 def test_bad_setting_is_a_usage_error_for_the_audit(pytester, tmp_path):
-    from fixtures import snapshot as snapshot_file
+    from iam_compliance.snapshot import document as snapshot_file
     from tests_selftest.harness import run_checks
     from tests_selftest.test_snapshot import VALID
 

@@ -7,8 +7,8 @@ import stat
 
 import pytest
 
-from fixtures import snapshot as snapshot_file
-from fixtures.moto_account import Key
+from iam_compliance.snapshot import document as snapshot_file
+from iam_compliance.simulated.moto_account import Key
 from tests_selftest.harness import audit_snapshot, collect_snapshot
 
 VALID = {

@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from reports.waivers import Waiver, WaiverError, governing_waiver, load_waivers, run_date
+from iam_compliance.results.waivers import Waiver, WaiverError, governing_waiver, load_waivers, run_date
 from tests_selftest.harness import ROOT, check_selector
 from tests_selftest.test_report_findings import (
     ACCOUNT, ALICE, BOB, MFA_CHECKS, demo_document, failing_source, findings_of, record, run_audit, save_snapshot,

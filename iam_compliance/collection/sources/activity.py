@@ -1,0 +1,178 @@
+"""Service last accessed: which AWS services each IAM user and role has used, and when.
+
+IAM has no account-wide call for this, so it is the one per-entity source. For every user and
+role (service-linked roles excepted: AWS owns their permissions) it starts one
+GenerateServiceLastAccessedDetails job (SERVICE_LEVEL), then reads the result with
+GetServiceLastAccessedDetails. All jobs are started first, since IAM works on them in parallel;
+then the job started last is polled with backoff, and once it has finished the others are read.
+A run therefore costs about two calls per entity.
+
+The users and roles are those of this run's ``authorization_details`` source (read earlier), so
+the jobs cover exactly the entities the checks see; if that source failed, this one fails too.
+
+A job that fails, or cannot be started for one ARN (AccessDenied), spoils only that entity:
+its entry records the error and only its check items ERROR. When every entity fails, or nothing
+finishes before the time limit, the whole source fails.
+
+Data::
+
+    {"enabled": true, "granularity": "SERVICE_LEVEL", "entities": {
+        "<arn>": {"status": "ok", "job_completed": "<timestamp>", "services": [<ServicesLastAccessed entry>, ...]},
+        "<arn>": {"status": "error", "error": {"code": "AccessDenied", "message": "..."}}}}
+
+With collection turned off (``--no-service-activity``, ``collection.service_activity: false``)
+the source is still recorded as read, with ``{"enabled": false, "reason": "...", "entities": {}}``:
+that is a decision, not a failure, so the checks that need it skip with the reason.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from iam_compliance.collection.aws import AwsContext
+from iam_compliance.collection.errors import describe_error
+
+GRANULARITY = "SERVICE_LEVEL"
+DISABLED_REASON = (
+    "service-last-accessed data was not collected in this run (--no-service-activity or "
+    "collection.service_activity: false)."
+)
+
+
+@dataclass(frozen=True)
+class Polling:
+    first_wait: float = 1.0  # seconds between starting the last job and the first poll
+    max_wait: float = 8.0  # backoff ceiling between polls of an unfinished job
+    timeout: float = 600.0  # for the whole source; unfinished jobs then count as failed
+    page_size: int = 1000  # MaxItems for GetServiceLastAccessedDetails (the API maximum)
+    workers: int = 8  # concurrent calls; throttling beyond that is retried by the client (iam_compliance.collection.aws)
+
+
+POLLING = Polling()
+
+
+class ServiceActivityError(Exception):
+    """No entity's service activity could be read."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Job:
+    arn: str
+    job_id: str
+
+
+def _error(code: str, message: str) -> dict:
+    return {"status": "error", "error": {"code": code, "message": message}}
+
+
+def _guarded(call: Callable[[], Any]) -> Any:
+    """The call's result, or an error entry: one entity's failure must not stop the others."""
+    try:
+        return call()
+    except Exception as exc:  # noqa: BLE001 - recorded against the entity, which then ERRORs
+        error = describe_error(exc)
+        return _error(error["code"], error["message"])
+
+
+def entity_arns(ctx: AwsContext) -> list[str]:
+    """Users and roles from this run's GetAccountAuthorizationDetails, service-linked roles left out."""
+    source = ctx.collected.get("authorization_details")
+    if source is None or source.get("status") != "ok":
+        error = (source or {}).get("error") or {"code": "NotCollected", "message": "it was not read"}
+        raise ServiceActivityError(
+            error["code"],
+            f"The list of users and roles comes from source 'authorization_details', which failed: {error['message']}",
+        )
+    details = source["data"]
+    roles = [r for r in details.get("roles", []) if not r.get("Path", "/").startswith("/aws-service-role/")]
+    return sorted(entity["Arn"] for entity in [*details.get("users", []), *roles])
+
+
+def _start(iam: Any, arn: str) -> Job | dict:
+    return _guarded(lambda: Job(arn, iam.generate_service_last_accessed_details(
+        Arn=arn, Granularity=GRANULARITY)["JobId"]))
+
+
+def _read(iam: Any, job: Job, page_size: int) -> dict | None:
+    """The entity's entry once the job has ended; None while it is still running."""
+    response = iam.get_service_last_accessed_details(JobId=job.job_id, MaxItems=page_size)
+    status = response.get("JobStatus")
+    if status == "IN_PROGRESS":
+        return None
+    if status == "FAILED":
+        error = response.get("Error") or {}
+        return _error(error.get("Code") or "JobFailed",
+                      f"service-last-accessed job {job.job_id} failed: {error.get('Message') or 'no reason given'}")
+    if status != "COMPLETED":
+        return _error("UnexpectedJobStatus", f"service-last-accessed job {job.job_id} reported JobStatus {status!r}")
+    services = list(response.get("ServicesLastAccessed", []))
+    while response.get("IsTruncated"):
+        response = iam.get_service_last_accessed_details(JobId=job.job_id, MaxItems=page_size,
+                                                         Marker=response["Marker"])
+        services += response.get("ServicesLastAccessed", [])
+    return {
+        "status": "ok",
+        "job_completed": response.get("JobCompletionDate"),
+        "services": sorted(services, key=lambda s: str(s.get("ServiceNamespace", ""))),
+    }
+
+
+def _poll(iam: Any, job: Job, page_size: int) -> dict | None:
+    return _guarded(lambda: _read(iam, job, page_size))
+
+
+def run_jobs(iam: Any, arns: list[str], polling: Polling) -> dict[str, dict]:
+    """Start a job per ARN, wait, then read every result; one entry per ARN."""
+    deadline = time.monotonic() + polling.timeout
+    entries: dict[str, dict] = {}
+    with ThreadPoolExecutor(max_workers=polling.workers) as pool:
+        pending: list[Job] = []
+        for arn, started in zip(arns, pool.map(lambda arn: _start(iam, arn), arns)):
+            if isinstance(started, Job):
+                pending.append(started)
+            else:
+                entries[arn] = started
+        wait, backoff, probing = polling.first_wait, polling.first_wait, True
+        while pending:
+            if time.monotonic() + wait > deadline:
+                for job in pending:
+                    entries[job.arn] = _error("Timeout", (
+                        f"service-last-accessed job {job.job_id} had not finished when the "
+                        f"{polling.timeout:.0f}-second limit for this source ran out"))
+                break
+            time.sleep(wait)
+            # Jobs end roughly in the order they started: until the last one has ended, poll only it.
+            batch = pending[-1:] if probing else pending
+            for job, entry in zip(batch, pool.map(lambda job: _poll(iam, job, polling.page_size), batch)):
+                if entry is not None:
+                    entries[job.arn] = entry
+            pending = [job for job in pending if job.arn not in entries]
+            if probing and batch[0].arn in entries:
+                probing, wait = False, 0.0
+            else:
+                wait, backoff = backoff, min(backoff * 2, polling.max_wait)
+    return {arn: entries[arn] for arn in arns}
+
+
+def service_last_accessed(ctx: AwsContext) -> dict:
+    if not ctx.options.service_activity:
+        return {"enabled": False, "reason": DISABLED_REASON, "entities": {}}
+    arns = entity_arns(ctx)
+    entries = run_jobs(ctx.client("iam"), arns, POLLING)
+    failed = [arn for arn, entry in entries.items() if entry["status"] != "ok"]
+    if arns and len(failed) == len(arns):
+        first = entries[failed[0]]["error"]
+        raise ServiceActivityError(first["code"], (
+            f"Service-last-accessed data could not be read for any of the {len(arns)} users and roles; "
+            f"first error, for {failed[0]}: {first['code']}: {first['message']}"))
+    return {"enabled": True, "granularity": GRANULARITY, "entities": entries}
+
+
+SOURCES = {"service_last_accessed": service_last_accessed}

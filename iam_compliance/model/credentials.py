@@ -1,0 +1,188 @@
+"""Read-only views of IAM user access keys and signing certificates (sources in sources_credentials).
+
+Each credential is one check item, keyed ``<user>/<id>``. When listing one user's credentials
+failed, that user gets a single ``<user>/unavailable`` item whose every attribute raises
+``SourceUnavailable``, so only that user's items ERROR.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypeVar
+
+from iam_compliance.model.iam import BadData, CredentialRow, Snapshot, SourceUnavailable
+from iam_compliance.timeutil import parse_timestamp
+
+UNAVAILABLE = "unavailable"
+
+
+class UserCredential:
+    """A credential of an IAM user as its per-user listing describes it."""
+
+    source = ""  # snapshot source
+    field = ""  # list of credentials in each user's record
+    id_field = ""
+    noun = ""
+    resource_kind = ""  # ARN suffix: <user ARN>/<resource_kind>/<id>
+    operation = ""  # the IAM call that lists them
+
+    def __init__(self, snapshot: Snapshot, user_name: str, user_arn: str, detail: dict | None, error: dict | None = None):
+        self.snapshot = snapshot
+        self.user_name = user_name
+        self.user_arn = user_arn
+        self._detail = detail
+        self._error = error
+        self.id: str = detail[self.id_field] if detail is not None else UNAVAILABLE
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.user_name}/{self.id}>"
+
+    @property
+    def resource(self) -> str:
+        return f"{self.user_arn}/{self.resource_kind}/{self.id}"
+
+    @property
+    def detail(self) -> dict:
+        if self._detail is None:
+            error = self._error or {}
+            raise SourceUnavailable(
+                f"{self.operation} failed for user {self.user_name}, so its {self.noun}s cannot be evaluated: "
+                f"{error.get('code', 'Unknown')}: {error.get('message', '')}"
+            )
+        return self._detail
+
+    @property
+    def status(self) -> str:
+        return self.detail["Status"]
+
+    @property
+    def active(self) -> bool:
+        status = self.status
+        if status not in ("Active", "Inactive"):
+            raise BadData(f"{self.operation} gave {self.noun} {self.id} of user {self.user_name} "
+                          f"an unexpected Status {status!r}.")
+        return status == "Active"
+
+    def _timestamp(self, field: str) -> datetime:
+        value = self.detail.get(field)
+        try:
+            return parse_timestamp(value)
+        except (TypeError, ValueError, AttributeError):
+            raise BadData(f"{self.operation} gave {self.noun} {self.id} of user {self.user_name} "
+                          f"no readable {field} (found {value!r}).") from None
+
+
+class AccessKey(UserCredential):
+    source = "access_keys"
+    field = "AccessKeys"
+    id_field = "AccessKeyId"
+    noun = "access key"
+    resource_kind = "access-key"
+    operation = "ListAccessKeys"
+
+    @property
+    def created(self) -> datetime:
+        return self._timestamp("CreateDate")
+
+    @property
+    def report_slot(self) -> int | None:
+        """The credential report slot (1 or 2) this key was matched to at collection, if any."""
+        return self.detail.get("ReportSlot")
+
+    def _report_row(self) -> CredentialRow:
+        user = self.snapshot.users.get(self.user_name)
+        if user is None:
+            raise BadData(f"User {self.user_name} of access key {self.id} is not in the snapshot.")
+        return user.credentials
+
+    @property
+    def last_used(self) -> datetime | None:
+        """When the key last signed a request; None if never (or not since IAM began tracking in 2015)."""
+        slot = self.report_slot
+        if slot is not None:
+            return self._report_row().date(f"access_key_{slot}_last_used_date")
+        record = self.detail.get("LastUsed") or {}
+        if "Error" in record:
+            error = record["Error"]
+            raise SourceUnavailable(
+                f"GetAccessKeyLastUsed failed for access key {self.id} of user {self.user_name}: "
+                f"{error.get('code', 'Unknown')}: {error.get('message', '')}"
+            )
+        if not record.get("LastUsedDate"):
+            return None
+        try:
+            return parse_timestamp(record["LastUsedDate"])
+        except ValueError:
+            raise BadData(f"GetAccessKeyLastUsed gave access key {self.id} of user {self.user_name} an unreadable "
+                          f"LastUsedDate {record['LastUsedDate']!r}.") from None
+
+    @property
+    def last_used_where(self) -> str:
+        """'s3 in eu-west-1' (evidence only), or '' when unknown."""
+        slot = self.report_slot
+        if slot is not None:
+            row = self._report_row()
+            service, region = (row.text(f"access_key_{slot}_last_used_{part}") for part in ("service", "region"))
+        else:
+            record = self.detail.get("LastUsed") or {}
+            service, region = record.get("ServiceName", ""), record.get("Region", "")
+        known = [v for v in (service, region) if v and v not in ("N/A", "not_supported")]
+        return " in ".join(known)
+
+    @property
+    def last_used_from(self) -> str:
+        """Where the last-use date comes from, for the evidence."""
+        if self.report_slot is not None:
+            return f"credential report slot {self.report_slot}"
+        return "GetAccessKeyLastUsed"
+
+
+class SigningCertificate(UserCredential):
+    source = "signing_certificates"
+    field = "Certificates"
+    id_field = "CertificateId"
+    noun = "signing certificate"
+    resource_kind = "signing-certificate"
+    operation = "ListSigningCertificates"
+
+    @property
+    def uploaded(self) -> datetime:
+        return self._timestamp("UploadDate")
+
+
+Credential = TypeVar("Credential", bound=UserCredential)
+
+
+def _of_user(snapshot: Snapshot, kind: type[Credential], name: str) -> list[Credential]:
+    """One user's listed credentials, or one unavailable stand-in when the listing failed."""
+    data = snapshot.data(kind.source)
+    error = data.get("errors", {}).get(name)
+    if error is not None:
+        return [kind(snapshot, name, error.get("UserArn", ""), None, error)]
+    record = data.get("users", {}).get(name) or {}
+    return [kind(snapshot, name, record["UserArn"], detail) for detail in record.get(kind.field, [])]
+
+
+def _items(snapshot: Snapshot, kind: type[Credential]) -> dict[str, Credential]:
+    data = snapshot.data(kind.source)
+    names = set(data.get("users", {})) | set(data.get("errors", {}))
+    return {f"{c.user_name}/{c.id}": c for name in names for c in _of_user(snapshot, kind, name)}
+
+
+def access_keys(snapshot: Snapshot) -> dict[str, AccessKey]:
+    """Every IAM user access key (active and inactive), keyed ``<user>/<AccessKeyId>``."""
+    return _items(snapshot, AccessKey)
+
+
+def signing_certificates(snapshot: Snapshot) -> dict[str, SigningCertificate]:
+    """Every IAM user X.509 signing certificate, keyed ``<user>/<CertificateId>``."""
+    return _items(snapshot, SigningCertificate)
+
+
+def user_access_keys(snapshot: Snapshot, user_name: str) -> list[AccessKey]:
+    """One user's access keys of any status (none when the credential report shows no key slot).
+
+    Raises SourceUnavailable when this user's keys could not be listed.
+    """
+    keys = _of_user(snapshot, AccessKey, user_name)
+    return [key for key in keys if key.detail]  # .detail raises for the stand-in of a failed listing

@@ -1,0 +1,404 @@
+"""Read-only views over a snapshot: the account, users, roles, groups, policies and certificates.
+
+Reading a value from a data source that could not be collected raises ``SourceUnavailable``;
+a value that cannot be interpreted raises ``BadData``. Both mean "could not evaluate" and turn
+the check into an ERROR, never a PASS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Any, Iterator
+
+from iam_compliance.snapshot.credential_report import ROOT_USER
+from iam_compliance.timeutil import parse_timestamp
+
+SPECIAL_VALUES = {"N/A", "no_information", "not_supported"}
+
+
+class CannotEvaluate(Exception):
+    """The check cannot be evaluated from the snapshot; reported as an ERROR with this message."""
+
+
+class SourceUnavailable(CannotEvaluate):
+    pass
+
+
+class BadData(CannotEvaluate):
+    pass
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """Stands in for entities that could not be listed (a failed source or region); the item ERRORs."""
+
+    message: str
+    resource: str
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    name: str
+    ok: bool
+    code: str = ""
+    message: str = ""
+
+    def describe(self) -> str:
+        return f"Data source '{self.name}' could not be read: {self.code}: {self.message}"
+
+
+class CredentialRow:
+    """One credential report row with typed access; special values come back as None."""
+
+    def __init__(self, row: dict[str, str], generated_at: str | None = None):
+        self.raw = row
+        self.generated_at = generated_at
+
+    @property
+    def user(self) -> str:
+        return self.raw["user"]
+
+    def text(self, column: str) -> str:
+        if column not in self.raw:
+            raise BadData(f"The credential report has no column '{column}'.")
+        value = self.raw[column]
+        if not isinstance(value, str):
+            raise BadData(f"Credential report column '{column}' for {self.user} is not text: {value!r}.")
+        return value.strip()
+
+    def flag(self, column: str) -> bool | None:
+        """true/false in any case; None for not_supported / N/A."""
+        value = self.text(column)
+        if value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if value in SPECIAL_VALUES:
+            return None
+        raise BadData(f"Credential report column '{column}' for {self.user} has unexpected value {value!r}.")
+
+    def date(self, column: str) -> datetime | None:
+        """A timestamp; None for N/A, no_information and not_supported."""
+        value = self.text(column)
+        if value in SPECIAL_VALUES or value == "":
+            return None
+        try:
+            return parse_timestamp(value)
+        except ValueError:
+            raise BadData(
+                f"Credential report column '{column}' for {self.user} has unexpected value {value!r}."
+            ) from None
+
+    def required_date(self, column: str, why: str) -> datetime:
+        """A date the report must hold here (``why`` says why); its absence is unreadable data, never a pass."""
+        value = self.date(column)
+        if value is None:
+            raise BadData(f"Credential report column '{column}' for {self.user} has no date "
+                          f"(found {self.text(column)!r}) although {why}.")
+        return value
+
+    @property
+    def password_enabled(self) -> bool:
+        return bool(self.flag("password_enabled"))
+
+    @property
+    def mfa_active(self) -> bool:
+        return bool(self.flag("mfa_active"))
+
+    def access_key_active(self, slot: int) -> bool:
+        return bool(self.flag(f"access_key_{slot}_active"))
+
+    @property
+    def active_access_key_slots(self) -> list[int]:
+        return [slot for slot in (1, 2) if self.access_key_active(slot)]
+
+    def cert_active(self, slot: int) -> bool:
+        return bool(self.flag(f"cert_{slot}_active"))
+
+
+def _policy_document(value: Any, where: str) -> dict:
+    """A decoded policy document; anything else is unreadable data, never "no statements"."""
+    if not isinstance(value, dict):
+        raise BadData(f"The policy document of {where} is not a JSON object: {str(value)[:80]!r}.")
+    return value
+
+
+class Principal:
+    """Common parts of users, groups and roles as GetAccountAuthorizationDetails describes them."""
+
+    kind = "principal"
+    name_field = ""
+    inline_field = ""
+
+    def __init__(self, snapshot: "Snapshot", name: str, detail: dict | None):
+        self.snapshot = snapshot
+        self.name = name
+        self._detail = detail
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"
+
+    @property
+    def detail(self) -> dict:
+        if self._detail is None:
+            self.snapshot.require("authorization_details")
+            raise BadData(f"{self.kind} {self.name} is not in GetAccountAuthorizationDetails.")
+        return self._detail
+
+    @property
+    def arn(self) -> str:
+        return self.detail["Arn"]
+
+    @property
+    def resource(self) -> str:
+        return self.arn
+
+    @property
+    def path(self) -> str:
+        return self.detail.get("Path", "/")
+
+    @property
+    def created(self) -> datetime:
+        return parse_timestamp(self.detail["CreateDate"])
+
+    @property
+    def inline_policies(self) -> dict[str, dict]:
+        return {
+            p["PolicyName"]: _policy_document(p.get("PolicyDocument"), f"{self.kind} {self.name} inline policy {p['PolicyName']}")
+            for p in self.detail.get(self.inline_field, [])
+        }
+
+    @property
+    def attached_policy_arns(self) -> list[str]:
+        return [p["PolicyArn"] for p in self.detail.get("AttachedManagedPolicies", [])]
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {t["Key"]: t.get("Value", "") for t in self.detail.get("Tags", [])}
+
+
+class User(Principal):
+    kind = "user"
+    inline_field = "UserPolicyList"
+
+    def __init__(self, snapshot: "Snapshot", name: str, detail: dict | None, row: dict | None):
+        super().__init__(snapshot, name, detail)
+        self._row = row
+
+    @property
+    def arn(self) -> str:
+        if self._detail is not None:
+            return self._detail["Arn"]
+        return self.credentials.text("arn")
+
+    @property
+    def credentials(self) -> CredentialRow:
+        report = self.snapshot.data("credential_report")
+        if self._row is None:
+            raise BadData(
+                f"The credential report generated at {report.get('generated_at')} has no row for user {self.name} "
+                "(a user created after the report was generated); re-run the audit to evaluate it."
+            )
+        return CredentialRow(self._row, report.get("generated_at"))
+
+    @property
+    def group_names(self) -> list[str]:
+        return list(self.detail.get("GroupList", []))
+
+
+class Group(Principal):
+    kind = "group"
+    inline_field = "GroupPolicyList"
+
+    @property
+    def member_names(self) -> list[str]:
+        return self.snapshot.group_members.get(self.name, [])
+
+
+class Role(Principal):
+    kind = "role"
+    inline_field = "RolePolicyList"
+
+    @property
+    def service_linked(self) -> bool:
+        return self.path.startswith("/aws-service-role/")
+
+    @property
+    def sso_reserved(self) -> bool:
+        """Created and managed by IAM Identity Center for a permission set."""
+        return self.path.startswith("/aws-reserved/sso.amazonaws.com/")
+
+    @property
+    def trust_policy(self) -> dict:
+        return _policy_document(self.detail.get("AssumeRolePolicyDocument"), f"role {self.name} trust policy")
+
+    @property
+    def last_used(self) -> datetime | None:
+        value = (self.detail.get("RoleLastUsed") or {}).get("LastUsedDate")
+        return parse_timestamp(value) if value else None
+
+
+class ManagedPolicy:
+    def __init__(self, snapshot: "Snapshot", detail: dict):
+        self.snapshot = snapshot
+        self.detail = detail
+        self.arn: str = detail["Arn"]
+        self.name: str = detail.get("PolicyName") or self.arn.rsplit("/", 1)[-1]
+        self.aws_managed = self.arn.startswith(f"arn:{snapshot.partition}:iam::aws:policy/")
+
+    @property
+    def key(self) -> str:
+        return f"aws/{self.name}" if self.aws_managed else self.name
+
+    @property
+    def resource(self) -> str:
+        return self.arn
+
+    @property
+    def attachment_count(self) -> int:
+        return int(self.detail.get("AttachmentCount", 0))
+
+    @property
+    def default_document(self) -> dict:
+        for version in self.detail.get("PolicyVersionList", []):
+            if version.get("IsDefaultVersion"):
+                return _policy_document(version.get("Document"), f"managed policy {self.arn}")
+        raise BadData(f"Managed policy {self.arn} has no default version in the snapshot.")
+
+
+class ServerCertificate:
+    def __init__(self, snapshot: "Snapshot", detail: dict):
+        self.snapshot = snapshot
+        self.detail = detail
+        self.name: str = detail["ServerCertificateName"]
+        self.arn: str = detail["Arn"]
+
+    @property
+    def resource(self) -> str:
+        return self.arn
+
+    @property
+    def expiration(self) -> datetime:
+        return parse_timestamp(self.detail["Expiration"])
+
+
+class Account:
+    def __init__(self, snapshot: "Snapshot"):
+        self.snapshot = snapshot
+        self.id = snapshot.account_id
+        self.partition = snapshot.partition
+
+    def __repr__(self) -> str:
+        return f"<Account {self.id}>"
+
+    @property
+    def resource(self) -> str:
+        return self.id
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return self.snapshot.data("account_summary")
+
+    def summary_value(self, key: str) -> int:
+        value = self.summary.get(key)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise BadData(f"GetAccountSummary has no integer '{key}' (found {value!r}).")
+        return value
+
+    @property
+    def password_policy(self) -> dict | None:
+        """The custom password policy, or None when the AWS default applies."""
+        return self.snapshot.data("password_policy").get("policy")
+
+    @property
+    def root_credentials(self) -> CredentialRow:
+        report = self.snapshot.data("credential_report")
+        for row in report.get("rows", []):
+            if row.get("user") == ROOT_USER:
+                return CredentialRow(row, report.get("generated_at"))
+        raise BadData("The credential report has no <root_account> row.")
+
+
+class Snapshot:
+    """The whole snapshot document with lazily built entity views."""
+
+    def __init__(self, doc: dict, path: str | None = None, sha256: str | None = None):
+        self.doc = doc
+        self.path = path
+        self.sha256 = sha256
+        self.account_id: str = doc["account_id"]
+        self.partition: str = doc["partition"]
+        self.caller_arn: str = doc["caller_arn"]
+        self.collected_at: datetime = parse_timestamp(doc["collected_at"])
+
+    def status(self, name: str) -> SourceStatus:
+        source = self.doc["sources"].get(name)
+        if source is None:
+            return SourceStatus(name, False, "NotCollected", "this snapshot does not contain the source")
+        if source["status"] == "ok":
+            return SourceStatus(name, True)
+        error = source.get("error", {})
+        return SourceStatus(name, False, str(error.get("code", "Unknown")), str(error.get("message", "")))
+
+    def require(self, name: str) -> None:
+        status = self.status(name)
+        if not status.ok:
+            raise SourceUnavailable(status.describe())
+
+    def data(self, name: str) -> Any:
+        self.require(name)
+        return self.doc["sources"][name]["data"]
+
+    def failed_sources(self) -> list[SourceStatus]:
+        return [self.status(name) for name in sorted(self.doc["sources"]) if not self.status(name).ok]
+
+    def _gaad(self, key: str) -> list[dict]:
+        return self.data("authorization_details").get(key, []) if self.status("authorization_details").ok else []
+
+    @cached_property
+    def account(self) -> Account:
+        return Account(self)
+
+    @cached_property
+    def users(self) -> dict[str, User]:
+        """GAAD users joined with credential report rows (root excluded), by name."""
+        details = {u["UserName"]: u for u in self._gaad("users")}
+        rows: dict[str, dict] = {}
+        if self.status("credential_report").ok:
+            rows = {r["user"]: r for r in self.data("credential_report").get("rows", []) if r.get("user") != ROOT_USER}
+        names = sorted(set(details) | set(rows))
+        return {n: User(self, n, details.get(n), rows.get(n)) for n in names}
+
+    @cached_property
+    def groups(self) -> dict[str, Group]:
+        return {g["GroupName"]: Group(self, g["GroupName"], g) for g in self._gaad("groups")}
+
+    @cached_property
+    def group_members(self) -> dict[str, list[str]]:
+        """GAAD groups carry no member list: invert each user's GroupList."""
+        members: dict[str, list[str]] = {}
+        for user in self._gaad("users"):
+            for group in user.get("GroupList", []):
+                members.setdefault(group, []).append(user["UserName"])
+        return members
+
+    @cached_property
+    def roles(self) -> dict[str, Role]:
+        return {r["RoleName"]: Role(self, r["RoleName"], r) for r in self._gaad("roles")}
+
+    @cached_property
+    def managed_policies(self) -> dict[str, ManagedPolicy]:
+        policies = (ManagedPolicy(self, p) for p in self._gaad("policies"))
+        return {p.key: p for p in sorted(policies, key=lambda p: p.key)}
+
+    @cached_property
+    def server_certificates(self) -> dict[str, ServerCertificate]:
+        if not self.status("server_certificates").ok:
+            return {}
+        certs = (ServerCertificate(self, c) for c in self.data("server_certificates"))
+        return {c.name: c for c in certs}
+
+    def iter_principals(self) -> Iterator[Principal]:
+        yield from self.users.values()
+        yield from self.groups.values()
+        yield from self.roles.values()

@@ -1,0 +1,247 @@
+"""Plugin for what happens to findings after the checks: waivers, drift, exit gating and findings.json.
+
+- Waivers are read once on the controller and handed to xdist workers as data; each worker marks the
+  matching items ``xfail(strict=False, raises=<finding>)``, so only a finding is waived: a check that
+  could not be evaluated stays an ERROR.
+- A waived resource that is compliant now (an XPASS) is reported as a plain pass, and the waiver as
+  stale in the summary and findings.json: fixing a resource never fails the run.
+- Everything that needs every item's outcome (waiver status, drift, the exit status, findings.json)
+  is decided on the controller at session finish; workers write nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any, Generator
+
+import pytest
+
+from iam_compliance import __version__
+from iam_compliance.controls import SEVERITIES, Finding
+from iam_compliance.model.entities import ENTITY_KINDS
+from fixtures.options import is_audit_run, is_worker, reports_dir
+from fixtures.session import SNAPSHOT_KEY
+from iam_compliance.rendering import ocsf
+from iam_compliance.results import findings as findings_json, waivers as waiver_file
+from iam_compliance.results.drift import DRIFT_KEY, Drift, classify
+from iam_compliance.results.findings import FindingsFileError, FindingsLog
+from iam_compliance.results.gating import Gate, decide
+from iam_compliance.results.log import properties
+from iam_compliance.results.waivers import STATUSES, Waiver, WaiverError, WaiverStatus, governing_waiver, waiver_statuses
+
+WAIVERS_KEY = pytest.StashKey[list[Waiver]]()
+WAIVER_DATE_KEY = pytest.StashKey[date]()
+ITEM_WAIVER_KEY = pytest.StashKey[Waiver]()
+WORKER_WAIVERS = "iam_compliance_waivers"
+WORKER_WAIVER_DATE = "iam_compliance_waiver_date"
+# What a waiver may turn into an expected failure: findings (and the bare asserts treated as findings).
+WAIVABLE = (Finding, AssertionError)
+LISTED_PER_GROUP = 10  # the terminal lists this many ids per drift group; findings.json has them all
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("iam-compliance")
+    group.addoption("--waivers", metavar="PATH", help="YAML file of accepted risks (see README, Waivers)")
+    group.addoption("--baseline", metavar="PATH",
+                    help="a previous findings.json: mark findings new or known and list resolved ones")
+    group.addoption("--fail-on", metavar="SEVERITY", choices=SEVERITIES,
+                    help=f"fail only for findings at or above SEVERITY ({', '.join(SEVERITIES)}); errors always fail")
+    group.addoption("--findings-json", metavar="PATH", help="where to write findings.json "
+                                                            "(default: <reports-dir>/findings.json)")
+    group.addoption("--ocsf", metavar="PATH", help="also write the results as OCSF Detection Findings (JSON array)")
+
+
+def _load_inputs(config: pytest.Config) -> tuple[list[Waiver], dict[str, Any] | None]:
+    waivers_path, baseline_path = config.getoption("waivers"), config.getoption("baseline")
+    try:
+        waivers = waiver_file.load_waivers(Path(waivers_path)) if waivers_path else []
+        baseline = findings_json.load(Path(baseline_path)) if baseline_path else None
+    except (WaiverError, FindingsFileError) as exc:
+        raise pytest.UsageError(str(exc)) from None
+    return waivers, baseline
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if is_worker(config):
+        if WORKER_WAIVERS in config.workerinput:
+            config.stash[WAIVERS_KEY] = [Waiver.from_dict(d) for d in config.workerinput[WORKER_WAIVERS]]
+            config.stash[WAIVER_DATE_KEY] = date.fromisoformat(config.workerinput[WORKER_WAIVER_DATE])
+        return
+    if not is_audit_run(config):
+        return
+    waivers, baseline = _load_inputs(config)  # bad files are usage errors before anything runs
+    config.stash[WAIVERS_KEY] = waivers
+    config.stash[WAIVER_DATE_KEY] = waiver_file.run_date()
+    config.pluginmanager.register(GovernanceReporter(config, baseline), "iam-compliance-governance")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist controller: workers get the parsed waivers and the run date, so every process agrees."""
+    if WAIVERS_KEY in node.config.stash:
+        node.workerinput[WORKER_WAIVERS] = [w.as_dict() for w in node.config.stash[WAIVERS_KEY]]
+        node.workerinput[WORKER_WAIVER_DATE] = node.config.stash[WAIVER_DATE_KEY].isoformat()
+
+
+def _parameter_variant(item: pytest.Item) -> str | None:
+    """The item's parameters besides the entity (``character_class=symbols``), or None without any."""
+    callspec = getattr(item, "callspec", None)
+    names = sorted(set(callspec.params) - set(ENTITY_KINDS)) if callspec else []
+    if not names:
+        return None
+    values = [callspec.params[name] for name in names]
+    if all(isinstance(value, (str, int, float, bool)) for value in values):
+        return ",".join(f"{name}={value}" for name, value in zip(names, values))
+    return callspec.id  # values without a stable text form: the test id is stable
+
+
+def item_variants(items: list[pytest.Item]) -> dict[str, str | None]:
+    """Per check item (by node id), what tells it apart from other items of its check on the same resource.
+
+    Usually nothing: the resource identifies the item. Checks parametrized beyond the entity get their
+    other parameters; items that would still share a finding id get their test id, so ids never collide.
+    """
+    keys = {}
+    for item in items:
+        props = dict(item.user_properties)
+        if "check_id" in props:
+            keys[item.nodeid] = (props["check_id"], props["resource"], _parameter_variant(item))
+    taken = Counter(keys.values())
+    by_id = {item.nodeid: item for item in items}
+    return {nodeid: (key[2] if taken[key] == 1 else by_id[nodeid].callspec.id)
+            for nodeid, key in keys.items()}
+
+
+@pytest.hookimpl(trylast=True)  # after the audit plugin set check_id and resource, and after deselection
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give each check item its variant (part of the finding id) and apply the waivers."""
+    waivers = config.stash.get(WAIVERS_KEY, [])
+    today = config.stash.get(WAIVER_DATE_KEY, None)
+    variants = item_variants(items)
+    for item in items:
+        if item.nodeid not in variants:
+            continue
+        props, variant = dict(item.user_properties), variants[item.nodeid]
+        if variant is not None:
+            item.user_properties.append(("variant", variant))
+        waiver = governing_waiver(waivers, props["check_id"], props["resource"], variant, today) if waivers else None
+        if waiver is None:
+            continue
+        item.stash[ITEM_WAIVER_KEY] = waiver
+        if waiver.expired(today):
+            item.user_properties.append(("waiver", f"{waiver.source} expired on {waiver.expires.isoformat()}"))
+        else:
+            item.user_properties.append(("waiver", waiver.source))
+            item.add_marker(pytest.mark.xfail(reason=waiver.describe(), strict=False, raises=WAIVABLE))
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: sees the report after xfail and the audit plugin
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    report = yield
+    waiver = item.stash.get(ITEM_WAIVER_KEY, None)
+    if waiver is None or report.when != "call":
+        return report
+    if hasattr(report, "wasxfail") and report.passed:
+        del report.wasxfail  # the waived resource is compliant now: a pass, and the waiver is stale
+    elif report.failed and waiver.expired(item.config.stash[WAIVER_DATE_KEY]) and isinstance(report.longrepr, str):
+        report.longrepr += (f"\nWaiver {waiver.source} expired on {waiver.expires.isoformat()}: "
+                            "this finding is no longer waived.")
+    return report
+
+
+class GovernanceReporter:
+    """Controller side: records every item, then decides waivers, drift, exit status and findings.json."""
+
+    def __init__(self, config: pytest.Config, baseline: dict[str, Any] | None):
+        self.config = config
+        self.baseline = baseline
+        self.log = FindingsLog()
+        self.other_errors = 0  # failures outside the checks: collection errors, crashes in other tests
+        self.statuses: list[WaiverStatus] = []
+        self.gate: Gate | None = None
+        self.path = Path(config.getoption("findings_json") or reports_dir(config) / "findings.json").resolve()
+        self.ocsf_path = Path(config.getoption("ocsf")).resolve() if config.getoption("ocsf") else None
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        account = session.config.stash[SNAPSHOT_KEY].account_id
+        if self.baseline is not None and self.baseline["account_id"] != account:
+            raise pytest.UsageError(
+                f"Baseline {self.config.getoption('baseline')} is for account {self.baseline['account_id']}, "
+                f"but this run audits account {account}."
+            )
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.other_errors += 1
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.log.record(report)
+        if report.failed and "check_id" not in properties(report):
+            self.other_errors += 1
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Runs before pytest-html's (trylast) summary, which renders the drift stored here."""
+        if SNAPSHOT_KEY not in self.config.stash:
+            return
+        waivers, today = self.config.stash[WAIVERS_KEY], self.config.stash[WAIVER_DATE_KEY]
+        records = findings_json.records(self.log)
+        drift = None
+        if self.baseline is not None:
+            drift = classify(records, self.baseline["findings"], self.config.getoption("baseline"),
+                             self.baseline["collected_at"])
+            self.config.stash[DRIFT_KEY] = drift
+        self.statuses = waiver_statuses(waivers, records, today)
+        self.gate = decide(session.exitstatus, self.log.results, self.other_errors, self.config.getoption("fail_on"))
+        session.exitstatus = self.gate.exit_status
+        doc = findings_json.document(
+            self.config.stash[SNAPSHOT_KEY], __version__, records,
+            waivers=self.statuses, today=today, drift=drift, baseline=self.baseline, gate=self.gate.as_dict(),
+        )
+        findings_json.write(doc, self.path)
+        if self.ocsf_path is not None:
+            findings_json.write(ocsf.events(doc, records), self.ocsf_path)
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: printed after the findings table
+    def pytest_terminal_summary(self, terminalreporter: Any) -> Generator[None, None, None]:
+        yield
+        if self.gate is None:
+            return
+        tr = terminalreporter
+        drift = self.config.stash.get(DRIFT_KEY, None)
+        if self.config.getoption("waivers") or drift is not None or self.gate.fail_on:
+            tr.write_sep("=", "Waivers, drift and exit status", bold=True)
+            for line in _waiver_lines(self.config.getoption("waivers"), self.statuses):
+                tr.write_line(line)
+            for line in _drift_lines(drift) if drift is not None else []:
+                tr.write_line(line)
+            tr.write_line(self.gate.describe(), bold=True, red=bool(self.gate.exit_status))
+        tr.write_sep("-", f"Generated findings file: {self.path}")
+        if self.ocsf_path is not None:
+            tr.write_sep("-", f"Generated OCSF file: {self.ocsf_path}")
+
+
+def _waiver_lines(path: str | None, statuses: list[WaiverStatus]) -> list[str]:
+    if not statuses:
+        return [f"Waivers ({path}): none"] if path else []
+    counts = ", ".join(f"{sum(1 for s in statuses if s.status == name)} {name}" for name in STATUSES)
+    lines = [f"Waivers ({path}): {counts}"]
+    for status in statuses:
+        if status.status != "applied":
+            w = status.waiver
+            lines.append(f"  {status.status:<10} {w.source}  {w.check_id} {w.resource}: {status.explain()}")
+    return lines
+
+
+def _drift_lines(drift: Drift) -> list[str]:
+    counts = ", ".join(f"{len(ids)} {name}" for name, ids in drift.groups())
+    lines = [f"Drift against {drift.baseline} (data collected {drift.baseline_collected_at}): {counts}"]
+    for name, ids in drift.groups():
+        if name == "known":
+            continue  # known findings are in the findings table; listing them again adds nothing
+        for finding in ids[:LISTED_PER_GROUP]:
+            lines.append(f"  {name:<10} {drift.severities.get(finding, ''):<13} {finding}")
+        if len(ids) > LISTED_PER_GROUP:
+            lines.append(f"  {name:<10} ... and {len(ids) - LISTED_PER_GROUP} more (see findings.json)")
+    return lines

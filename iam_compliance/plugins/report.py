@@ -1,0 +1,130 @@
+"""Report plugin: default report files, JUnit properties, HTML columns and the terminal findings table."""
+
+from __future__ import annotations
+
+from typing import Any, Generator
+
+import pytest
+
+from iam_compliance import __version__
+from fixtures.options import is_audit_run, is_worker, reports_dir
+from fixtures.session import SNAPSHOT_KEY, get_settings
+from iam_compliance.rendering import html, overview, terminal
+from iam_compliance.results.log import ResultLog
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """An audit writes its reports unless told otherwise, and prints findings, not tracebacks."""
+    if not is_audit_run(config) or is_worker(config):
+        return
+    out = reports_dir(config)
+    if getattr(config.option, "htmlpath", None) is None:
+        config.option.htmlpath = str(out / "compliance.html")
+        config.option.self_contained_html = True
+    if config.option.xmlpath is None:
+        config.option.xmlpath = str(out / "junit.xml")
+    if hasattr(config.option, "css"):
+        config.option.css.append(str(html.STYLESHEET))
+    # pytest's failure summary repeats every finding with a traceback and is O(failures x tests);
+    # the findings table replaces it. An explicit --tb or -r still wins.
+    if config.option.tbstyle == "auto":
+        config.option.tbstyle = "no"
+    if config.option.reportchars == "fE":
+        config.option.reportchars = "N"
+    config.pluginmanager.register(AuditReporter(config), "iam-compliance-reporter")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The check's title (its docstring's first line) travels with every report."""
+    for item in items:
+        if item.get_closest_marker("control") is not None:
+            lines = (getattr(item, "function", None).__doc__ or "").strip().splitlines()
+            item.user_properties.append(("title", lines[0] if lines else ""))
+
+
+@pytest.hookimpl(optionalhook=True)  # valid with -p no:html too
+def pytest_html_results_table_header(cells: list[str]) -> None:
+    html.table_header(cells)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
+    html.table_row(report, cells)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_table_html(report: pytest.TestReport, data: list[str]) -> None:
+    html.row_details(report, data)
+
+
+class AuditReporter:
+    """Controller-side hooks of an audit run: results, the HTML overview and environment, terminal table."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.results = ResultLog()
+        self.html_report: Any = None  # pytest-html's report data, once it asks for a title
+
+    def environment(self) -> dict[str, Any]:
+        return html.environment(self.config.stash[SNAPSHOT_KEY], get_settings(self.config), __version__)
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        try:
+            from pytest_metadata.plugin import metadata_key
+        except ImportError:  # pytest-html absent: no environment table to fill
+            return
+        metadata = self.config.stash[metadata_key]
+        metadata.clear()
+        metadata.update(self.environment())
+
+    @pytest.hookimpl(trylast=True, optionalhook=True)
+    def pytest_testnodedown(self, node: Any) -> None:
+        """pytest-metadata merges each xdist worker's Python and plugin versions in: the table describes the audit."""
+        from pytest_metadata.plugin import metadata_key
+
+        metadata = self.config.stash[metadata_key]
+        metadata.clear()
+        metadata.update(self.environment())
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.results.record(report)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_report_title(self, report: Any) -> None:
+        snapshot = self.config.stash[SNAPSHOT_KEY]
+        report.title = f"IAM compliance report: account {snapshot.account_id}, {snapshot.doc['collected_at'][:10]}"
+        html.relabel_outcomes(report)
+        self.html_report = report
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
+                                    session: pytest.Session) -> None:
+        unlisted = html.arrange_rows(self.html_report, self.results) if self.html_report is not None else {}
+        prefix.append(overview.render(self.results, self.config.stash[SNAPSHOT_KEY], drift(self.config)))
+        postfix.append(html.items_heading(unlisted))
+        summary.append(html.LIGHT_ROW_TEMPLATE_SCRIPT)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_terminal_summary(self, terminalreporter: Any) -> Generator[None, None, None]:
+        yield
+        if SNAPSHOT_KEY not in self.config.stash:
+            return
+        snapshot, tr = self.config.stash[SNAPSHOT_KEY], terminalreporter
+        tr.write_sep("=", "IAM compliance findings", bold=True)
+        tr.write_line(f"Account {snapshot.account_id} ({snapshot.partition}), data collected {snapshot.doc['collected_at']}")
+        for line in terminal.findings_table(self.results):
+            tr.write_line(line)
+        tr.write_line(terminal.totals_line(self.results), bold=True)
+        failed_sources = terminal.source_lines(snapshot)
+        if failed_sources:
+            tr.write_line("Data sources that could not be read (their checks are errors):", red=True)
+            for line in failed_sources:
+                tr.write_line(line, red=True)
+
+
+def drift(config: pytest.Config) -> Any:
+    """The classification against --baseline, when the governance plugin made one."""
+    from iam_compliance.results.drift import DRIFT_KEY
+
+    return config.stash.get(DRIFT_KEY, None)

@@ -1,0 +1,183 @@
+"""findings.json: one machine-readable record per check item, for pipelines, tickets and drift.
+
+The layout is documented in the README ("Reports and exit codes"); FORMAT and VERSION identify it,
+and a file of another format or version is refused as a baseline rather than misread.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+import pytest
+
+from iam_compliance.controls import SEVERITIES
+from iam_compliance.model.iam import Snapshot
+from iam_compliance.results.drift import Drift
+from iam_compliance.results.log import OUTCOMES, ResultLog, longrepr_text, properties
+from iam_compliance.results.waivers import Waiver, WaiverStatus, governing_waiver
+
+FORMAT = "iam-compliance-findings"
+VERSION = 1
+RECORD_FIELDS = ("id", "check_id", "resource", "severity", "outcome")
+
+
+class FindingsFileError(Exception):
+    """A findings file (used as a baseline) cannot be read or is not in this format."""
+
+
+def finding_id(check_id: str, resource: str, variant: str | None = None) -> str:
+    """Stable across runs: the check and the resource (ARN, or account id for account-wide checks), plus the
+    variant for checks that test one resource several ways (e.g. one item per password character class)."""
+    return f"{check_id}:{resource}" + (f"#{variant}" if variant else "")
+
+
+def report_text(report: pytest.TestReport) -> str:
+    """The finding or error sentence, without the "Fix:" line."""
+    return longrepr_text(report).partition("\nFix: ")[0].strip()
+
+
+class FindingsLog:
+    """Each item's result, plus what findings.json needs beyond it: variant, finding sentence, evidence."""
+
+    def __init__(self) -> None:
+        self.results = ResultLog()
+        self.variants: dict[str, str] = {}
+        self.sentences: dict[str, str] = {}
+        self.evidence: dict[str, Any] = {}
+
+    def record(self, report: pytest.TestReport) -> None:
+        self.results.record(report)
+        props = properties(report)
+        if "check_id" not in props:
+            return
+        if "variant" in props:
+            self.variants[report.nodeid] = props["variant"]
+        if report.failed or (report.skipped and hasattr(report, "wasxfail")):
+            self.sentences[report.nodeid] = report_text(report)
+        if "evidence" in props:
+            self.evidence[report.nodeid] = json.loads(props["evidence"])
+
+
+def records(log: FindingsLog) -> list[dict[str, Any]]:
+    """One record per item, sorted by finding id; document() adds the waiver and drift fields."""
+    out = []
+    for item in log.results.items.values():
+        variant = log.variants.get(item.nodeid)
+        out.append({
+            "id": finding_id(item.check_id, item.resource, variant),
+            "check_id": item.check_id,
+            "title": item.title,
+            "severity": item.severity,
+            "resource": item.resource,
+            "variant": variant,
+            "outcome": item.outcome,
+            "finding": log.sentences.get(item.nodeid, "") if item.outcome != "skipped" else item.message,
+            "evidence": log.evidence.get(item.nodeid),
+            "remediation": item.remediation or None,
+            "compliance": item.compliance,
+            "test": item.nodeid,
+        })
+    return sorted(out, key=lambda r: (r["id"], r["test"]))
+
+
+def _waiver_field(waiver: Waiver | None, outcome: str, today: date) -> dict[str, str] | None:
+    if waiver is None:
+        return None
+    if waiver.expired(today):
+        status = "expired"
+    else:
+        status = {"waived": "applied", "passed": "stale", "skipped": "stale"}.get(outcome, "unverified")
+    return waiver.as_dict() | {"status": status}
+
+
+def summary(items: list[dict[str, Any]]) -> dict[str, Any]:
+    counts: dict[str, Any] = {outcome: sum(1 for r in items if r["outcome"] == outcome) for outcome in OUTCOMES}
+    counts["findings_by_severity"] = {
+        s: sum(1 for r in items if r["outcome"] == "failed" and r["severity"] == s) for s in SEVERITIES
+    }
+    return counts
+
+
+def document(
+    snapshot: Snapshot, version: str, items: list[dict[str, Any]], *,
+    waivers: list[WaiverStatus], today: date, drift: Drift | None, baseline: Mapping[str, Any] | None,
+    gate: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The whole findings.json document: the records get their waiver and drift fields here."""
+    for record in items:
+        waiver = governing_waiver([s.waiver for s in waivers], record["check_id"], record["resource"],
+                                  record["variant"], today)
+        record["waiver"] = _waiver_field(waiver, record["outcome"], today)
+        record["drift"] = drift.of(record["id"]) if drift else None
+    baseline_by_id = {r["id"]: r for r in baseline["findings"]} if baseline else {}
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "suite_version": version,
+        "account_id": snapshot.account_id,
+        "partition": snapshot.partition,
+        "collected_at": snapshot.doc["collected_at"],
+        "snapshot_sha256": snapshot.sha256,
+        "summary": summary(items),
+        "gate": dict(gate),
+        "waivers": [s.waiver.as_dict() | {"status": s.status, "items": [r["id"] for r in s.items]}
+                    for s in waivers],
+        "drift": None if drift is None else {
+            "baseline": drift.baseline,
+            "baseline_collected_at": drift.baseline_collected_at,
+            "new": len(drift.new),
+            "known": len(drift.known),
+            "resolved": [baseline_by_id[i] for i in drift.resolved],
+            "unverified": [baseline_by_id[i] for i in drift.unverified],
+        },
+        "findings": items,
+    }
+
+
+def write(doc: Any, path: Path) -> Path:
+    """Write a JSON document atomically, so a pipeline never reads half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".findings-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(doc, handle, indent=2, ensure_ascii=False)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Read a findings.json written by this suite (a baseline); FindingsFileError names what is wrong."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise FindingsFileError(f"Cannot read findings file {path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise FindingsFileError(f"Findings file {path} is not UTF-8 text: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise FindingsFileError(f"{path}, line {exc.lineno}: not valid JSON: {exc.msg}.") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise FindingsFileError(f"{path} is not a findings file of this suite (no \"format\": \"{FORMAT}\").")
+    if doc.get("version") != VERSION:
+        raise FindingsFileError(f"{path} has findings format version {doc.get('version')!r}; "
+                                f"this suite reads version {VERSION}.")
+    findings = doc.get("findings")
+    if not isinstance(findings, list):
+        raise FindingsFileError(f"{path}: \"findings\" must be a list of records.")
+    for index, record in enumerate(findings):
+        if not isinstance(record, dict) or not all(isinstance(record.get(f), str) for f in RECORD_FIELDS):
+            raise FindingsFileError(f"{path}: findings[{index}] must be a record with the text fields "
+                                    f"{', '.join(RECORD_FIELDS)}.")
+    if not isinstance(doc.get("account_id"), str) or not isinstance(doc.get("collected_at"), str):
+        raise FindingsFileError(f"{path}: \"account_id\" and \"collected_at\" must be text.")
+    return doc

@@ -1,1 +1,0 @@
-"""Reporting side of the suite: results per item, terminal table, HTML and JUnit customisation."""
