@@ -23,6 +23,7 @@ from iam_compliance.controls import SEVERITIES, Finding
 from iam_compliance.model.entities import ENTITY_KINDS
 from fixtures.options import is_audit_run, is_worker, reports_dir
 from fixtures.session import SNAPSHOT_KEY
+from iam_compliance.jsonio import write_json_atomic
 from iam_compliance.rendering import ocsf
 from iam_compliance.results import findings as findings_json, waivers as waiver_file
 from iam_compliance.results.drift import DRIFT_KEY, Drift, classify
@@ -199,9 +200,9 @@ class GovernanceReporter:
             self.config.stash[SNAPSHOT_KEY], __version__, records,
             waivers=self.statuses, today=today, drift=drift, baseline=self.baseline, gate=self.gate.as_dict(),
         )
-        findings_json.write(doc, self.path)
+        write_json_atomic(doc, self.path)
         if self.ocsf_path is not None:
-            findings_json.write(ocsf.events(doc, records), self.ocsf_path)
+            write_json_atomic(ocsf.events(doc, records), self.ocsf_path)
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: printed after the findings table
     def pytest_terminal_summary(self, terminalreporter: Any) -> Generator[None, None, None]:

@@ -7,8 +7,6 @@ and a file of another format or version is refused as a baseline rather than mis
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
@@ -138,22 +136,6 @@ def document(
         },
         "findings": items,
     }
-
-
-def write(doc: Any, path: Path) -> Path:
-    """Write a JSON document atomically, so a pipeline never reads half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".findings-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(doc, handle, indent=2, ensure_ascii=False)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from iam_compliance.jsonio import write_text_atomic
 from iam_compliance.timeutil import parse_timestamp, to_iso
 
 SCHEMA_VERSION = 1
@@ -63,18 +62,7 @@ def dumps(doc: dict) -> str:
 
 def save(doc: dict, path: Path) -> Path:
     """Write the snapshot atomically with file mode 0600 (it describes the account's credentials)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".snapshot-", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(dumps(doc))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(dumps(doc), path, mode=0o600)
 
 
 def sha256_of(path: Path) -> str:
