@@ -150,7 +150,7 @@ class Account:
                         f"access_key_{slot}_last_used_service": "s3"}
             records.append({"AccessKeyId": key_id, "Status": "Active", "CreateDate": ago(age), "ReportSlot": slot})
         if records:
-            self.keys[detail["UserName"]] = {"UserArn": detail["Arn"], "AccessKeys": records}
+            self.keys[detail["UserName"]] = {"status": "ok", "UserArn": detail["Arn"], "AccessKeys": records}
 
     def role(self, index: int) -> None:
         rng = self.rng
@@ -200,8 +200,8 @@ def build_snapshot(users: int, roles: int, seed: int = 5000) -> dict:
         "authorization_details": ok({"users": account.users, "groups": account.groups, "roles": account.roles,
                                      "policies": account.policies}),
         "credential_report": ok({"generated_at": ago(0.1), "rows": [root] + account.rows}),
-        "access_keys": ok({"errors": {}, "users": account.keys}),
-        "signing_certificates": ok({"errors": {}, "users": {}}),
+        "access_keys": ok({"users": account.keys}),
+        "signing_certificates": ok({"users": {}}),
         "virtual_mfa_devices": ok(account.mfa),
         "account_summary": ok({"AccountMFAEnabled": 1, "AccountAccessKeysPresent": 0, "AccountPasswordPresent": 1,
                                "AccountSigningCertificatesPresent": 0, "Users": users, "Roles": roles,

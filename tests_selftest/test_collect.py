@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from botocore.exceptions import ClientError
 
 from iam_compliance.collection import credential_report
-from iam_compliance.collection.collector import collect
+from iam_compliance.collection.collector import DECLARATIONS, SOURCES, collect
+from iam_compliance.collection.declaration import DataSource, DeclarationError, ordered
 from iam_compliance.collection.errors import CollectionError, CollectionTimeout
 from iam_compliance.simulated.moto_account import Key
 from tests_selftest.harness import SELFTEST_OPTIONS, count_calls, fail_operations, moto_session
@@ -46,7 +49,7 @@ def test_snapshot_records_identity_and_sorted_entities(aws):
         aws.user(name, tags={"b": "2", "a": "1"})
     aws.generate_credential_report()
     doc = collect(moto_session(), SELFTEST_OPTIONS)
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     assert doc["account_id"] == "123456789012" and doc["partition"] == "aws"
     assert doc["caller_arn"].startswith("arn:aws:")
     users = doc["sources"]["authorization_details"]["data"]["users"]
@@ -169,3 +172,55 @@ def test_credential_report_parsing_puts_root_first_and_keeps_unknown_columns():
 def test_credential_report_without_user_column_is_rejected():
     with pytest.raises(ValueError, match="no column user"):
         credential_report.parse(b"name,arn\nbob,x\n")
+
+
+# --- declarations: reading order, cycles, unknown and undeclared dependencies -----------------
+
+
+def declared(name: str, *reads: str, fetch: Any = None) -> DataSource:
+    return DataSource(name, fetch or (lambda ctx: name), f"test source {name}", actions=(f"test:{name}",), reads=reads)
+
+
+def test_sources_are_read_after_what_they_read_otherwise_in_declaration_order():
+    sources = [declared("d", "c"), declared("a"), declared("c", "b"), declared("b"), declared("e")]
+    assert [s.name for s in ordered(sources)] == ["a", "b", "c", "d", "e"]
+    assert [s.name for s in ordered([declared("x"), declared("y")])] == ["x", "y"]
+
+
+def test_every_declared_source_is_read_after_its_dependencies():
+    position = {source.name: index for index, source in enumerate(DECLARATIONS)}
+    assert all(position[read] < position[source.name] for source in DECLARATIONS for read in source.reads)
+    assert list(SOURCES) == [source.name for source in DECLARATIONS]
+
+
+def test_a_cycle_is_refused_naming_it():
+    with pytest.raises(DeclarationError, match=r"cycle: b -> c -> b"):
+        ordered([declared("a"), declared("b", "c"), declared("c", "b"), declared("d", "b")])
+    with pytest.raises(DeclarationError, match=r"cycle: s -> s"):
+        ordered([declared("s", "s")])
+
+
+def test_an_unknown_dependency_is_refused():
+    with pytest.raises(DeclarationError, match=r"data source 'a' reads 'missing', which is not declared"):
+        ordered([declared("a", "missing")])
+    with pytest.raises(DeclarationError, match=r"declared twice"):
+        ordered([declared("a"), declared("a")])
+
+
+def test_a_source_can_read_only_what_it_declares(aws):
+    sneaky = declared("sneaky", fetch=lambda ctx: ctx.dependency("honest"))
+    built_on = declared("built_on", "honest", fetch=lambda ctx: ctx.dependency("honest") + "+")
+    sources = collect(moto_session(), SELFTEST_OPTIONS, sources=[declared("honest"), sneaky, built_on])["sources"]
+    assert sources["built_on"] == {"status": "ok", "data": "honest+"}
+    assert sources["sneaky"] == {"status": "error", "error": {"code": "UndeclaredDependency", "message": (
+        "data source 'sneaky' reads source 'honest' without declaring it in its reads")}}
+
+
+def test_a_failed_dependency_fails_its_dependents_naming_it_and_its_error(aws):
+    def broken(ctx: Any) -> Any:
+        raise CollectionTimeout("not ready in time")
+
+    sources = collect(moto_session(), SELFTEST_OPTIONS, sources=[
+        declared("base", fetch=broken), declared("derived", "base", fetch=lambda ctx: ctx.dependency("base"))])["sources"]
+    assert sources["derived"] == {"status": "error", "error": {"code": "DependencyUnavailable", "message": (
+        "this source is built from source 'base', which could not be read (Timeout: not ready in time)")}}

@@ -13,15 +13,11 @@ from botocore.awsrequest import AWSResponse
 from iam_compliance.snapshot import document as snapshot_file
 from iam_compliance.collection.sources import activity as sources_activity
 from iam_compliance.collection.aws import CollectOptions
-from iam_compliance.collection.collector import collect
+from iam_compliance.collection.collector import SOURCES, collect
 from iam_compliance.simulated.moto_account import MotoAccount, moto_gaps
-from iam_compliance.collection.sources.iam import authorization_details
 from tests_selftest.harness import SELFTEST_OPTIONS, audit_snapshot, count_calls, moto_session
 
-ACTIVITY_SOURCES = {
-    "authorization_details": authorization_details,
-    "service_last_accessed": sources_activity.service_last_accessed,
-}
+ACTIVITY_SOURCES = [SOURCES["authorization_details"], SOURCES["service_last_accessed"]]
 WITH_ACTIVITY = replace(SELFTEST_OPTIONS, service_activity=True)
 JOB_CALLS = ("GenerateServiceLastAccessedDetails", "GetServiceLastAccessedDetails")
 CHECKS = ("user_no_unused_service_permissions", "role_no_unused_service_permissions")
@@ -154,8 +150,8 @@ def test_failed_authorization_details_fails_the_source(aws):
                      {"Error": {"Code": "AccessDenied", "Message": "no GAAD"}}),
     )
     source = activity(collect(session, WITH_ACTIVITY, sources=ACTIVITY_SOURCES))
-    assert source == {"status": "error", "error": {"code": "AccessDenied", "message": (
-        "The list of users and roles comes from source 'authorization_details', which failed: no GAAD")}}
+    assert source == {"status": "error", "error": {"code": "DependencyUnavailable", "message": (
+        "this source is built from source 'authorization_details', which could not be read (AccessDenied: no GAAD)")}}
 
 
 def test_unfinished_jobs_time_out_with_a_clear_error(aws, monkeypatch):

@@ -13,13 +13,13 @@ from iam_compliance.collection.collector import collect
 from iam_compliance.simulated.demo import regional as regional_demo
 from iam_compliance.simulated.moto_account import MotoAccount
 from iam_compliance.simulated.moto_account.regional import acm_certificate_id
-from iam_compliance.collection.sources.regional import SOURCES
+from iam_compliance.collection.sources.regional import DECLARATIONS
 from tests_selftest.harness import ROOT, count_calls, moto_session
 from tests_selftest.regional_audit import TWO_REGIONS, fail_in_region
 
 
 def regional_snapshot(session: boto3.Session, options: CollectOptions = TWO_REGIONS) -> dict:
-    return collect(session, options, sources=SOURCES)["sources"]
+    return collect(session, options, sources=DECLARATIONS)["sources"]
 
 
 def region_statuses(sources: dict, name: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ from iam_compliance.simulated.moto_account import Key
 from tests_selftest.harness import audit_snapshot, collect_snapshot
 
 VALID = {
-    "schema_version": 1, "generator": "iam-compliance test", "account_id": "123456789012", "partition": "aws",
+    "schema_version": 2, "generator": "iam-compliance test", "account_id": "123456789012", "partition": "aws",
     "caller_arn": "arn:aws:iam::123456789012:user/auditor", "collected_at": "2026-01-01T00:00:00+00:00",
     "sources": {"account_summary": {"status": "ok", "data": {"AccountMFAEnabled": 1}}},
 }

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Mapping
 
 import boto3
 from botocore.config import Config
 
 from iam_compliance import __version__
+from iam_compliance.collection.errors import DependencyUnavailable
+from iam_compliance.snapshot.failures import failure_of
 
 # Standard retry mode backs off on throttling; a source that is still throttled after this
 # many attempts is recorded as failed and its checks ERROR.
@@ -44,6 +46,9 @@ class AwsContext:
     options: CollectOptions = field(default_factory=CollectOptions)
     # Results of the sources read so far, by name, for sources built on another source's data.
     collected: dict[str, dict] = field(default_factory=dict)
+    # The source being read, and the sources it declares it reads (name -> how to name it when it failed).
+    source: str = ""
+    reads: Mapping[str, str] = field(default_factory=dict)
     _clients: dict = field(default_factory=dict)
 
     @property
@@ -53,5 +58,30 @@ class AwsContext:
     def client(self, service: str, region: str | None = None) -> Any:
         key = (service, region or self.home_region)
         if key not in self._clients:
-            self._clients[key] = self.session.client(service, region_name=key[1], config=CLIENT_CONFIG)
+            make_client: Callable[..., Any] = self.session.client  # any service name, not only the stubs' literals
+            self._clients[key] = make_client(service, region_name=key[1], config=CLIENT_CONFIG)
         return self._clients[key]
+
+    def reading(self, source: str, reads: Mapping[str, str]) -> AwsContext:
+        """The context for one source: the same clients and results, and only its declared dependencies."""
+        return replace(self, source=source, reads=dict(reads))
+
+    def dependency(self, name: str) -> Any:
+        """The data of source ``name``, which this source must declare in ``reads``.
+
+        Raises DependencyUnavailable, naming the source and its error, when it was not read.
+        """
+        if name not in self.reads:
+            raise UndeclaredDependency(
+                f"data source '{self.source}' reads source '{name}' without declaring it in its reads")
+        result = self.collected.get(name)
+        if result is None:
+            raise DependencyUnavailable(f"{self.reads[name]}, which was not collected")
+        failure = failure_of(result)
+        if failure is not None:
+            raise DependencyUnavailable(f"{self.reads[name]}, which could not be read ({failure.describe()})")
+        return result["data"]
+
+
+class UndeclaredDependency(Exception):
+    """A source read another source that its declaration does not list in ``reads`` (a bug in the source)."""

@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Iterable
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from iam_compliance import __version__
-from iam_compliance.collection.sources import account as sources_account, activity as sources_activity, credentials as sources_credentials, iam as sources_iam, regional as sources_regional
-from iam_compliance.collection.errors import CollectionError, describe_error
 from iam_compliance.collection.aws import AwsContext, CollectOptions
+from iam_compliance.collection.declaration import DataSource, ordered
+from iam_compliance.collection.errors import CollectionError, describe_error, failed
+from iam_compliance.collection.sources import account, activity, credentials, iam, regional
 from iam_compliance.snapshot.document import SCHEMA_VERSION, json_safe
 from iam_compliance.timeutil import to_iso, utc_now
 
-Source = Callable[[AwsContext], Any]
-
-# name -> fetch function; every source is read independently so one failure spoils only its checks.
-SOURCES: dict[str, Source] = {
-    **sources_iam.SOURCES, **sources_credentials.SOURCES, **sources_regional.SOURCES, **sources_account.SOURCES,
-    **sources_activity.SOURCES,  # after sources_iam: it reads the users and roles of authorization_details
-}
+# Every declared source, in reading order (each after the sources it reads).
+DECLARATIONS: list[DataSource] = ordered([
+    *iam.DECLARATIONS, *credentials.DECLARATIONS, *regional.DECLARATIONS, *account.DECLARATIONS,
+    *activity.DECLARATIONS,
+])
+SOURCES: dict[str, DataSource] = {source.name: source for source in DECLARATIONS}
 
 
 def caller_identity(session: boto3.Session, ctx: AwsContext) -> dict:
     try:
-        return ctx.client("sts").get_caller_identity()
+        identity: dict = ctx.client("sts").get_caller_identity()
+        return identity
     except (ClientError, BotoCoreError) as exc:
         error = describe_error(exc)
         raise CollectionError(
@@ -38,9 +39,14 @@ def caller_identity(session: boto3.Session, ctx: AwsContext) -> dict:
 def collect(
     session: boto3.Session,
     options: CollectOptions = CollectOptions(),
-    sources: Mapping[str, Source] | None = None,
+    sources: Iterable[DataSource] | None = None,
 ) -> dict:
-    """Read every data source; a failed source is recorded with its AWS error instead of data."""
+    """Read every data source (or those given, which must include what they read), each after its dependencies.
+
+    A failed source is recorded with its AWS error instead of data.
+    """
+    plan = DECLARATIONS if sources is None else ordered(sources)
+    by_name = {source.name: source for source in plan}
     ctx = AwsContext(session=session, options=options)
     identity = caller_identity(session, ctx)
     ctx.account_id = identity["Account"]
@@ -54,9 +60,10 @@ def collect(
         "collected_at": to_iso(utc_now().replace(microsecond=0)),
         "sources": ctx.collected,
     }
-    for name, fetch in (sources if sources is not None else SOURCES).items():
+    for source in plan:
+        reading = ctx.reading(source.name, {name: by_name[name].as_dependency for name in source.reads})
         try:
-            doc["sources"][name] = {"status": "ok", "data": json_safe(fetch(ctx))}
+            doc["sources"][source.name] = {"status": "ok", "data": json_safe(source.fetch(reading))}
         except Exception as exc:  # noqa: BLE001 - any failure must fail closed, never look like "no data"
-            doc["sources"][name] = {"status": "error", "error": describe_error(exc)}
+            doc["sources"][source.name] = failed(exc)
     return doc

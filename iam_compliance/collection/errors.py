@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
+from iam_compliance.snapshot.failures import error_entry
+
 
 class CollectionError(Exception):
     """Nothing can be collected at all (no credentials, STS unreachable)."""
@@ -27,3 +29,9 @@ def describe_error(exc: BaseException) -> dict[str, str]:
         error = exc.response.get("Error", {})
         return {"code": error.get("Code") or "ClientError", "message": error.get("Message") or str(exc)}
     return {"code": getattr(exc, "code", None) or type(exc).__name__, "message": str(exc)}
+
+
+def failed(exc: BaseException) -> dict:
+    """The snapshot entry for a failed read: ``{"status": "error", "error": {"code", "message"}}``."""
+    error = describe_error(exc)
+    return error_entry(error["code"], error["message"])

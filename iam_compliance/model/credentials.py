@@ -1,4 +1,4 @@
-"""Read-only views of IAM user access keys and signing certificates (sources in sources_credentials).
+"""Read-only views of IAM user access keys and signing certificates (iam_compliance.collection.sources.credentials).
 
 Each credential is one check item, keyed ``<user>/<id>``. When listing one user's credentials
 failed, that user gets a single ``<user>/unavailable`` item whose every attribute raises
@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from iam_compliance.model.iam import BadData, CredentialRow, Snapshot, SourceUnavailable
+from iam_compliance.snapshot.failures import Failure, failure_of
 from iam_compliance.timeutil import parse_timestamp
 
 UNAVAILABLE = "unavailable"
@@ -26,12 +27,13 @@ class UserCredential:
     resource_kind = ""  # ARN suffix: <user ARN>/<resource_kind>/<id>
     operation = ""  # the IAM call that lists them
 
-    def __init__(self, snapshot: Snapshot, user_name: str, user_arn: str, detail: dict | None, error: dict | None = None):
+    def __init__(self, snapshot: Snapshot, user_name: str, user_arn: str, detail: dict | None,
+                 failure: Failure | None = None):
         self.snapshot = snapshot
         self.user_name = user_name
         self.user_arn = user_arn
         self._detail = detail
-        self._error = error
+        self._failure = failure
         self.id: str = detail[self.id_field] if detail is not None else UNAVAILABLE
 
     def __repr__(self) -> str:
@@ -44,16 +46,17 @@ class UserCredential:
     @property
     def detail(self) -> dict:
         if self._detail is None:
-            error = self._error or {}
+            failure = self._failure or Failure("Unknown", "")
             raise SourceUnavailable(
                 f"{self.operation} failed for user {self.user_name}, so its {self.noun}s cannot be evaluated: "
-                f"{error.get('code', 'Unknown')}: {error.get('message', '')}"
+                f"{failure.describe()}"
             )
         return self._detail
 
     @property
     def status(self) -> str:
-        return self.detail["Status"]
+        status: str = self.detail["Status"]
+        return status
 
     @property
     def active(self) -> bool:
@@ -65,11 +68,13 @@ class UserCredential:
 
     def _timestamp(self, field: str) -> datetime:
         value = self.detail.get(field)
-        try:
-            return parse_timestamp(value)
-        except (TypeError, ValueError, AttributeError):
-            raise BadData(f"{self.operation} gave {self.noun} {self.id} of user {self.user_name} "
-                          f"no readable {field} (found {value!r}).") from None
+        if isinstance(value, str):
+            try:
+                return parse_timestamp(value)
+            except ValueError:
+                pass
+        raise BadData(f"{self.operation} gave {self.noun} {self.id} of user {self.user_name} "
+                      f"no readable {field} (found {value!r}).")
 
 
 class AccessKey(UserCredential):
@@ -95,19 +100,22 @@ class AccessKey(UserCredential):
             raise BadData(f"User {self.user_name} of access key {self.id} is not in the snapshot.")
         return user.credentials
 
+    def _last_used_record(self) -> dict:
+        """The key's GetAccessKeyLastUsed record; raises when the lookup failed."""
+        failure = failure_of(self.detail.get("LastUsed"))
+        if failure is not None:
+            raise SourceUnavailable(
+                f"GetAccessKeyLastUsed failed for access key {self.id} of user {self.user_name}: {failure.describe()}")
+        record: dict = self.detail["LastUsed"]
+        return record
+
     @property
     def last_used(self) -> datetime | None:
         """When the key last signed a request; None if never (or not since IAM began tracking in 2015)."""
         slot = self.report_slot
         if slot is not None:
             return self._report_row().date(f"access_key_{slot}_last_used_date")
-        record = self.detail.get("LastUsed") or {}
-        if "Error" in record:
-            error = record["Error"]
-            raise SourceUnavailable(
-                f"GetAccessKeyLastUsed failed for access key {self.id} of user {self.user_name}: "
-                f"{error.get('code', 'Unknown')}: {error.get('message', '')}"
-            )
+        record = self._last_used_record()
         if not record.get("LastUsedDate"):
             return None
         try:
@@ -124,7 +132,7 @@ class AccessKey(UserCredential):
             row = self._report_row()
             service, region = (row.text(f"access_key_{slot}_last_used_{part}") for part in ("service", "region"))
         else:
-            record = self.detail.get("LastUsed") or {}
+            record = self._last_used_record()
             service, region = record.get("ServiceName", ""), record.get("Region", "")
         known = [v for v in (service, region) if v and v not in ("N/A", "not_supported")]
         return " in ".join(known)
@@ -155,17 +163,17 @@ Credential = TypeVar("Credential", bound=UserCredential)
 
 def _of_user(snapshot: Snapshot, kind: type[Credential], name: str) -> list[Credential]:
     """One user's listed credentials, or one unavailable stand-in when the listing failed."""
-    data = snapshot.data(kind.source)
-    error = data.get("errors", {}).get(name)
-    if error is not None:
-        return [kind(snapshot, name, error.get("UserArn", ""), None, error)]
-    record = data.get("users", {}).get(name) or {}
+    record = snapshot.data(kind.source).get("users", {}).get(name)
+    if record is None:
+        return []  # not listed: the credential report shows no such credential for the user
+    failure = failure_of(record)
+    if failure is not None:
+        return [kind(snapshot, name, str(record.get("UserArn", "")) if isinstance(record, dict) else "", None, failure)]
     return [kind(snapshot, name, record["UserArn"], detail) for detail in record.get(kind.field, [])]
 
 
 def _items(snapshot: Snapshot, kind: type[Credential]) -> dict[str, Credential]:
-    data = snapshot.data(kind.source)
-    names = set(data.get("users", {})) | set(data.get("errors", {}))
+    names = snapshot.data(kind.source).get("users", {})
     return {f"{c.user_name}/{c.id}": c for name in names for c in _of_user(snapshot, kind, name)}
 
 

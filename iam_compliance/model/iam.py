@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any, Iterator
 
 from iam_compliance.snapshot.credential_report import ROOT_USER
+from iam_compliance.snapshot.failures import failure_of
 from iam_compliance.timeutil import parse_timestamp
 
 SPECIAL_VALUES = {"N/A", "no_information", "not_supported"}
@@ -335,10 +336,10 @@ class Snapshot:
         source = self.doc["sources"].get(name)
         if source is None:
             return SourceStatus(name, False, "NotCollected", "this snapshot does not contain the source")
-        if source["status"] == "ok":
+        failure = failure_of(source)
+        if failure is None:
             return SourceStatus(name, True)
-        error = source.get("error", {})
-        return SourceStatus(name, False, str(error.get("code", "Unknown")), str(error.get("message", "")))
+        return SourceStatus(name, False, failure.code, failure.message)
 
     def require(self, name: str) -> None:
         status = self.status(name)

@@ -1,4 +1,4 @@
-"""Read-only views of the regional sources (sources_regional): load balancer certificates, ACM
+"""Read-only views of the regional sources (iam_compliance.collection.sources.regional): load balancer certificates, ACM
 certificates and Access Analyzer analyzers, each per region.
 
 A region whose source could not be read becomes one item that ERRORs with the region's AWS error
@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from iam_compliance.model.iam import BadData, CannotEvaluate, Snapshot, SourceUnavailable, Unavailable
 from iam_compliance.model.principals import per_snapshot
+from iam_compliance.snapshot.failures import failure_of
 from iam_compliance.timeutil import age_days, parse_timestamp
 
 UNAVAILABLE = "unavailable"
@@ -52,11 +53,10 @@ class RegionalSource:
         result = self._regions.get(region)
         if not isinstance(result, dict):
             return f"Data source '{self.name}' did not read region {region}."
-        if result.get("status") == "ok":
+        failure = failure_of(result)
+        if failure is None:
             return None
-        error = result.get("error") or {}
-        return (f"Data source '{self.name}' could not be read in region {region}: "
-                f"{error.get('code', 'Unknown')}: {error.get('message', '')}")
+        return f"Data source '{self.name}' could not be read in region {region}: {failure.describe()}"
 
     def data(self, region: str) -> Any:
         message = self.error(region)
@@ -288,7 +288,8 @@ class LoadBalancerCertificate:
     @property
     def expiration(self) -> datetime:
         if self.is_iam:
-            return regional(self.snapshot).server_certificate(self.arn).expiration
+            expiration: datetime = regional(self.snapshot).server_certificate(self.arn).expiration
+            return expiration
         if self.is_acm:
             return regional(self.snapshot).acm_certificate(self.arn).not_after
         raise BadData(f"Certificate {self.arn} is neither an ACM nor an IAM server certificate ARN.")

@@ -3,7 +3,7 @@
 Layout::
 
     {
-      "schema_version": 1,
+      "schema_version": 2,
       "generator": "iam-compliance 0.1.0",
       "account_id": "123456789012", "partition": "aws", "caller_arn": "arn:aws:iam::...",
       "collected_at": "2026-11-29T16:00:00+00:00",
@@ -12,6 +12,10 @@ Layout::
                   | {"status": "error", "error": {"code": "AccessDenied", "message": "..."}}
       }
     }
+
+A source that reads several regions, users, entities or keys records each of them in the same
+two shapes, so that one failure spoils only its own items (``iam_compliance.snapshot.failures``).
+Version 2 gave per-user and per-key failures that shape (version 1 had ``errors`` maps).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any
 from iam_compliance.jsonio import write_text_atomic
 from iam_compliance.timeutil import parse_timestamp, to_iso
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 REQUIRED_FIELDS = {
     "schema_version": int,
     "generator": str,
@@ -83,7 +87,7 @@ def load(path: Path) -> dict:
             f"Snapshot {path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
         ) from None
     problems = validate(doc)
-    if problems:
+    if problems or not isinstance(doc, dict):
         raise SnapshotError(f"Snapshot {path} is not a valid iam-compliance snapshot: " + "; ".join(problems))
     return doc
 

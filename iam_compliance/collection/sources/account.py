@@ -5,6 +5,7 @@ from __future__ import annotations
 from botocore.exceptions import ClientError
 
 from iam_compliance.collection.aws import AwsContext
+from iam_compliance.collection.declaration import DataSource
 
 
 def saml_providers(ctx: AwsContext) -> list[dict]:
@@ -24,7 +25,9 @@ def security_contact(ctx: AwsContext) -> dict:
     return {"registered": True, "title": contact.get("Title")}
 
 
-SOURCES = {
-    "saml_providers": saml_providers,
-    "security_contact": security_contact,
-}
+DECLARATIONS = [
+    DataSource("saml_providers", saml_providers, "The account's SAML identity providers (ARNs only).",
+               actions=("iam:ListSAMLProviders",)),
+    DataSource("security_contact", security_contact, "Whether a SECURITY alternate contact is registered.",
+               actions=("account:GetAlternateContact",)),
+]

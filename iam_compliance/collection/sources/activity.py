@@ -33,7 +33,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from iam_compliance.collection.aws import AwsContext
-from iam_compliance.collection.errors import describe_error
+from iam_compliance.collection.declaration import DataSource
+from iam_compliance.collection.errors import failed
+from iam_compliance.snapshot.failures import error_entry
 
 GRANULARITY = "SERVICE_LEVEL"
 DISABLED_REASON = (
@@ -68,36 +70,25 @@ class Job:
     job_id: str
 
 
-def _error(code: str, message: str) -> dict:
-    return {"status": "error", "error": {"code": code, "message": message}}
-
-
 def _guarded(call: Callable[[], Any]) -> Any:
     """The call's result, or an error entry: one entity's failure must not stop the others."""
     try:
         return call()
     except Exception as exc:  # noqa: BLE001 - recorded against the entity, which then ERRORs
-        error = describe_error(exc)
-        return _error(error["code"], error["message"])
+        return failed(exc)
 
 
 def entity_arns(ctx: AwsContext) -> list[str]:
     """Users and roles from this run's GetAccountAuthorizationDetails, service-linked roles left out."""
-    source = ctx.collected.get("authorization_details")
-    if source is None or source.get("status") != "ok":
-        error = (source or {}).get("error") or {"code": "NotCollected", "message": "it was not read"}
-        raise ServiceActivityError(
-            error["code"],
-            f"The list of users and roles comes from source 'authorization_details', which failed: {error['message']}",
-        )
-    details = source["data"]
+    details = ctx.dependency("authorization_details")
     roles = [r for r in details.get("roles", []) if not r.get("Path", "/").startswith("/aws-service-role/")]
     return sorted(entity["Arn"] for entity in [*details.get("users", []), *roles])
 
 
 def _start(iam: Any, arn: str) -> Job | dict:
-    return _guarded(lambda: Job(arn, iam.generate_service_last_accessed_details(
+    started: Job | dict = _guarded(lambda: Job(arn, iam.generate_service_last_accessed_details(
         Arn=arn, Granularity=GRANULARITY)["JobId"]))
+    return started
 
 
 def _read(iam: Any, job: Job, page_size: int) -> dict | None:
@@ -108,10 +99,10 @@ def _read(iam: Any, job: Job, page_size: int) -> dict | None:
         return None
     if status == "FAILED":
         error = response.get("Error") or {}
-        return _error(error.get("Code") or "JobFailed",
+        return error_entry(error.get("Code") or "JobFailed",
                       f"service-last-accessed job {job.job_id} failed: {error.get('Message') or 'no reason given'}")
     if status != "COMPLETED":
-        return _error("UnexpectedJobStatus", f"service-last-accessed job {job.job_id} reported JobStatus {status!r}")
+        return error_entry("UnexpectedJobStatus", f"service-last-accessed job {job.job_id} reported JobStatus {status!r}")
     services = list(response.get("ServicesLastAccessed", []))
     while response.get("IsTruncated"):
         response = iam.get_service_last_accessed_details(JobId=job.job_id, MaxItems=page_size,
@@ -125,7 +116,8 @@ def _read(iam: Any, job: Job, page_size: int) -> dict | None:
 
 
 def _poll(iam: Any, job: Job, page_size: int) -> dict | None:
-    return _guarded(lambda: _read(iam, job, page_size))
+    entry: dict | None = _guarded(lambda: _read(iam, job, page_size))
+    return entry
 
 
 def run_jobs(iam: Any, arns: list[str], polling: Polling) -> dict[str, dict]:
@@ -143,7 +135,7 @@ def run_jobs(iam: Any, arns: list[str], polling: Polling) -> dict[str, dict]:
         while pending:
             if time.monotonic() + wait > deadline:
                 for job in pending:
-                    entries[job.arn] = _error("Timeout", (
+                    entries[job.arn] = error_entry("Timeout", (
                         f"service-last-accessed job {job.job_id} had not finished when the "
                         f"{polling.timeout:.0f}-second limit for this source ran out"))
                 break
@@ -175,4 +167,9 @@ def service_last_accessed(ctx: AwsContext) -> dict:
     return {"enabled": True, "granularity": GRANULARITY, "entities": entries}
 
 
-SOURCES = {"service_last_accessed": service_last_accessed}
+DECLARATIONS = [
+    DataSource("service_last_accessed", service_last_accessed,
+               "Per user and role, the AWS services it used and when (one service-last-accessed job each).",
+               actions=("iam:GenerateServiceLastAccessedDetails", "iam:GetServiceLastAccessedDetails"),
+               reads=("authorization_details",)),
+]

@@ -17,6 +17,16 @@ last-use threshold.
 Both sources are built on the credential report: when it could not be read they fail too,
 naming it, rather than report "no keys". A call that fails for one user is recorded for that
 user only (its items ERROR); other failures (network, credentials) fail the whole source.
+
+Data (``AccessKeys`` for access_keys, ``Certificates`` for signing_certificates)::
+
+    {"users": {
+        "<user>": {"status": "ok", "UserArn": "<arn>", "AccessKeys": [
+            {"AccessKeyId": ..., "Status": ..., "CreateDate": ..., "ReportSlot": 1},
+            {"AccessKeyId": ..., "Status": ..., "CreateDate": ...,
+             "LastUsed": {"status": "ok", "LastUsedDate": ..., "ServiceName": ..., "Region": ...}
+                       | {"status": "error", "error": {"code": ..., "message": ...}}}]},
+        "<user>": {"status": "error", "UserArn": "<arn>", "error": {"code": "AccessDenied", "message": "..."}}}}
 """
 
 from __future__ import annotations
@@ -27,7 +37,9 @@ from typing import Any, Callable
 from botocore.exceptions import ClientError
 
 from iam_compliance.collection.aws import AwsContext
-from iam_compliance.collection.errors import DependencyUnavailable, describe_error
+from iam_compliance.collection.declaration import DataSource
+from iam_compliance.collection.errors import DependencyUnavailable, failed
+from iam_compliance.collection.paging import IAM_PAGE_SIZE, items
 from iam_compliance.snapshot.credential_report import ROOT_USER
 from iam_compliance.timeutil import parse_timestamp
 
@@ -36,24 +48,19 @@ SLOTS = (1, 2)  # the credential report has two columns per credential kind
 
 def _report_rows(ctx: AwsContext) -> dict[str, dict[str, str]]:
     """Credential report rows by user name (root excluded); fails when the report could not be read."""
-    result = ctx.collected.get("credential_report")
-    if result is None:
-        raise DependencyUnavailable("this source is built from the credential report, which was not collected")
-    if result["status"] != "ok":
-        error = result["error"]
-        raise DependencyUnavailable(
-            "this source is built from the credential report, which could not be read "
-            f"({error['code']}: {error['message']})"
-        )
-    return {row["user"]: row for row in result["data"]["rows"] if row.get("user") != ROOT_USER}
+    return {row["user"]: row for row in ctx.dependency("credential_report")["rows"] if row.get("user") != ROOT_USER}
 
 
 def _users_missing_from_report(ctx: AwsContext, rows: dict[str, dict]) -> dict[str, str]:
-    """Users (name -> ARN) created after the report was generated: their credentials are unknown to it."""
-    result = ctx.collected.get("authorization_details")
-    if result is None or result["status"] != "ok":
+    """Users (name -> ARN) created after the report was generated: their credentials are unknown to it.
+
+    Without authorization_details there is no such list: the report's users are then all there is.
+    """
+    try:
+        details = ctx.dependency("authorization_details")
+    except DependencyUnavailable:
         return {}
-    return {u["UserName"]: u["Arn"] for u in result["data"]["users"] if u["UserName"] not in rows}
+    return {u["UserName"]: u["Arn"] for u in details["users"] if u["UserName"] not in rows}
 
 
 def _shows_slot(row: dict[str, str], kind: str, slot: int) -> bool:
@@ -71,24 +78,26 @@ def _whole_second(value: datetime) -> datetime:
 def _per_user(
     ctx: AwsContext, kind: str, field: str, fetch: Callable[[str, dict[str, str] | None], list[dict]],
 ) -> dict:
-    """Call ``fetch`` for each user that needs it; ``{"users": {name: {...}}, "errors": {name: {...}}}``."""
+    """Call ``fetch`` for each user that needs it: ``{"users": {name: entry}}``, a failed call recorded as the entry."""
     rows = _report_rows(ctx)
-    targets = {name: (row["arn"], row) for name, row in rows.items() if any(_shows_slot(row, kind, s) for s in SLOTS)}
+    targets: dict[str, tuple[str, dict[str, str] | None]] = {
+        name: (row["arn"], row) for name, row in rows.items() if any(_shows_slot(row, kind, s) for s in SLOTS)}
     targets.update({name: (arn, None) for name, arn in _users_missing_from_report(ctx, rows).items()})
     users: dict[str, dict] = {}
-    errors: dict[str, dict] = {}
     for name, (arn, row) in sorted(targets.items()):
         try:
-            users[name] = {"UserArn": arn, field: fetch(name, row)}
+            users[name] = {"status": "ok", "UserArn": arn, field: fetch(name, row)}
         except ClientError as exc:
-            errors[name] = {"UserArn": arn, **describe_error(exc)}
-    return {"users": users, "errors": errors}
+            users[name] = {**failed(exc), "UserArn": arn}
+    return {"users": users}
 
 
 def _report_slots(row: dict[str, str] | None) -> dict[int, datetime]:
     """Creation time of the key in each report slot that has a readable date."""
-    slots = {}
-    for slot in SLOTS if row else ():
+    slots: dict[int, datetime] = {}
+    if row is None:
+        return slots
+    for slot in SLOTS:
         try:
             slots[slot] = parse_timestamp(row[f"access_key_{slot}_last_rotated"])
         except (KeyError, ValueError):
@@ -100,10 +109,10 @@ def _last_used(iam: Any, key_id: str) -> dict:
     try:
         record = iam.get_access_key_last_used(AccessKeyId=key_id)["AccessKeyLastUsed"]
     except ClientError as exc:
-        return {"Error": describe_error(exc)}  # only this key's last-use verdict is affected
+        return failed(exc)  # only this key's last-use verdict is affected
     if record.get("LastUsedDate"):
         record["LastUsedDate"] = _whole_second(record["LastUsedDate"])
-    return record
+    return {"status": "ok", **record}
 
 
 def access_keys(ctx: AwsContext) -> dict:
@@ -112,8 +121,7 @@ def access_keys(ctx: AwsContext) -> dict:
 
     def fetch(user_name: str, row: dict[str, str] | None) -> list[dict]:
         # At most two keys per user, so one page; the paginator still follows any Marker.
-        listed = [k for page in iam.get_paginator("list_access_keys").paginate(UserName=user_name)
-                  for k in page.get("AccessKeyMetadata", [])]
+        listed = items(iam, "list_access_keys", "AccessKeyMetadata", IAM_PAGE_SIZE, UserName=user_name)
         created = [_whole_second(k["CreateDate"]) for k in listed]
         slots = _report_slots(row)
         keys = []
@@ -137,15 +145,21 @@ def signing_certificates(ctx: AwsContext) -> dict:
     def fetch(user_name: str, row: dict[str, str] | None) -> list[dict]:
         certificates = [
             {"CertificateId": c["CertificateId"], "Status": c["Status"], "UploadDate": _whole_second(c["UploadDate"])}
-            for page in iam.get_paginator("list_signing_certificates").paginate(UserName=user_name)
-            for c in page.get("Certificates", [])
+            for c in items(iam, "list_signing_certificates", "Certificates", IAM_PAGE_SIZE, UserName=user_name)
         ]
         return sorted(certificates, key=lambda c: c["CertificateId"])
 
     return _per_user(ctx, "cert", "Certificates", fetch)
 
 
-SOURCES = {
-    "access_keys": access_keys,
-    "signing_certificates": signing_certificates,
-}
+# Users created after the report are found in authorization_details.
+READS = ("credential_report", "authorization_details")
+
+DECLARATIONS = [
+    DataSource("access_keys", access_keys,
+               "Access keys of the users that have any: id, status, creation and last use (report slot or lookup).",
+               actions=("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed"), reads=READS),
+    DataSource("signing_certificates", signing_certificates,
+               "X.509 signing certificates of the users that have any: id, status and upload time.",
+               actions=("iam:ListSigningCertificates",), reads=READS),
+]

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from botocore.exceptions import ClientError
 
 from iam_compliance.collection import credential_report
 from iam_compliance.collection.aws import AwsContext
-
-
-# IAM list calls accept up to 1,000 items a page (their default is 100): fewer calls on large accounts.
-PAGE_SIZE = 1000
-
-
-def _paginate(client: Any, operation: str, **kwargs: Any) -> list[dict]:
-    pages = client.get_paginator(operation).paginate(PaginationConfig={"PageSize": PAGE_SIZE}, **kwargs)
-    return list(pages)
+from iam_compliance.collection.declaration import DataSource
+from iam_compliance.collection.paging import IAM_PAGE_SIZE, items, pages
 
 
 def _sorted_by(items: list[dict], key: str) -> list[dict]:
@@ -44,7 +35,7 @@ def authorization_details(ctx: AwsContext) -> dict:
     groups: list[dict] = []
     roles: list[dict] = []
     policies: list[dict] = []
-    for page in _paginate(ctx.client("iam"), "get_account_authorization_details"):
+    for page in pages(ctx.client("iam"), "get_account_authorization_details", IAM_PAGE_SIZE):
         users += page.get("UserDetailList", [])
         groups += page.get("GroupDetailList", [])
         roles += page.get("RoleDetailList", [])
@@ -72,7 +63,8 @@ def credential_report_source(ctx: AwsContext) -> dict:
 
 
 def account_summary(ctx: AwsContext) -> dict:
-    return ctx.client("iam").get_account_summary()["SummaryMap"]
+    summary: dict = ctx.client("iam").get_account_summary()["SummaryMap"]
+    return summary
 
 
 def password_policy(ctx: AwsContext) -> dict:
@@ -88,29 +80,39 @@ def password_policy(ctx: AwsContext) -> dict:
 def virtual_mfa_devices(ctx: AwsContext) -> list[dict]:
     """Assigned and unassigned virtual MFA devices; seeds and QR codes are never kept."""
     devices = []
-    for page in _paginate(ctx.client("iam"), "list_virtual_mfa_devices"):
-        for device in page.get("VirtualMFADevices", []):
-            kept = {"SerialNumber": device["SerialNumber"]}
-            if device.get("EnableDate"):
-                kept["EnableDate"] = device["EnableDate"]
-            if device.get("User"):
-                kept["User"] = {k: device["User"][k] for k in ("Arn", "UserName", "UserId") if k in device["User"]}
-            devices.append(kept)
+    for device in items(ctx.client("iam"), "list_virtual_mfa_devices", "VirtualMFADevices", IAM_PAGE_SIZE):
+        kept = {"SerialNumber": device["SerialNumber"]}
+        if device.get("EnableDate"):
+            kept["EnableDate"] = device["EnableDate"]
+        if device.get("User"):
+            kept["User"] = {k: device["User"][k] for k in ("Arn", "UserName", "UserId") if k in device["User"]}
+        devices.append(kept)
     return _sorted_by(devices, "SerialNumber")
 
 
 def server_certificates(ctx: AwsContext) -> list[dict]:
-    certificates = []
-    for page in _paginate(ctx.client("iam"), "list_server_certificates"):
-        certificates += page.get("ServerCertificateMetadataList", [])
+    certificates = items(ctx.client("iam"), "list_server_certificates", "ServerCertificateMetadataList", IAM_PAGE_SIZE)
     return _sorted_by(certificates, "ServerCertificateName")
 
 
-SOURCES = {
-    "authorization_details": authorization_details,
-    "credential_report": credential_report_source,
-    "account_summary": account_summary,
-    "password_policy": password_policy,
-    "virtual_mfa_devices": virtual_mfa_devices,
-    "server_certificates": server_certificates,
-}
+DECLARATIONS = [
+    DataSource(
+        "authorization_details", authorization_details,
+        "Users, groups, roles (with RoleLastUsed) and managed policies with every version, in one paginated call.",
+        actions=("iam:GetAccountAuthorizationDetails",),
+    ),
+    DataSource(
+        "credential_report", credential_report_source,
+        "The credential report: every user's password, MFA, access-key and certificate state.",
+        actions=("iam:GenerateCredentialReport", "iam:GetCredentialReport"),
+        as_dependency="this source is built from the credential report",
+    ),
+    DataSource("account_summary", account_summary, "Account-wide IAM counts and the root user's flags.",
+               actions=("iam:GetAccountSummary",)),
+    DataSource("password_policy", password_policy, "The account password policy, or none.",
+               actions=("iam:GetAccountPasswordPolicy",)),
+    DataSource("virtual_mfa_devices", virtual_mfa_devices, "Virtual MFA devices and the users they are assigned to.",
+               actions=("iam:ListVirtualMFADevices",)),
+    DataSource("server_certificates", server_certificates, "IAM server certificates (metadata only).",
+               actions=("iam:ListServerCertificates",)),
+]

@@ -17,7 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from iam_compliance.collection.aws import AwsContext
-from iam_compliance.collection.errors import DependencyUnavailable, describe_error
+from iam_compliance.collection.declaration import DataSource
+from iam_compliance.collection.errors import failed
+from iam_compliance.collection.paging import ELB_PAGE_SIZE, items
 
 # Regions are independent network round trips; a few at a time keeps throttling away.
 MAX_REGION_WORKERS = 8
@@ -38,10 +40,6 @@ def _client(ctx: AwsContext, service: str, region: str) -> Any:
         return ctx.client(service, region)
 
 
-def _paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[dict]:
-    return [item for page in client.get_paginator(operation).paginate(**kwargs) for item in page.get(key, [])]
-
-
 def regions(ctx: AwsContext) -> dict:
     """The regions the regional sources read: the options' list as given, else every enabled region."""
     if ctx.options.regions:
@@ -50,27 +48,16 @@ def regions(ctx: AwsContext) -> dict:
     return {"selected_by": "ec2:DescribeRegions", "regions": sorted(region["RegionName"] for region in enabled)}
 
 
-def _selected_regions(ctx: AwsContext) -> list[str]:
-    result = ctx.collected.get("regions")
-    if result is None or result["status"] != "ok":
-        error = (result or {}).get("error") or {"code": "NotCollected", "message": "the source was not read"}
-        raise DependencyUnavailable(
-            f"this source reads the regions of the 'regions' source, which could not be read "
-            f"({error['code']}: {error['message']})"
-        )
-    return result["data"]["regions"]
-
-
 def _read_region(ctx: AwsContext, read: RegionReader, region: str) -> dict:
     try:
         return {"status": "ok", "data": read(ctx, region)}
     except Exception as exc:  # noqa: BLE001 - a failed region is recorded, never mistaken for an empty one
-        return {"status": "error", "error": describe_error(exc)}
+        return failed(exc)
 
 
 def per_region(ctx: AwsContext, read: RegionReader) -> dict:
     """Run ``read(ctx, region)`` for every selected region in a bounded thread pool."""
-    selected = _selected_regions(ctx)
+    selected: list[str] = ctx.dependency("regions")["regions"]
     workers = max(1, min(MAX_REGION_WORKERS, len(selected)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="region") as pool:
         results = {region: pool.submit(_read_region, ctx, read, region) for region in selected}
@@ -83,7 +70,8 @@ def per_region(ctx: AwsContext, read: RegionReader) -> dict:
 def _classic_load_balancers(ctx: AwsContext, region: str) -> list[dict]:
     """Classic load balancers with HTTPS/SSL listeners; DescribeLoadBalancers includes the listeners."""
     kept = []
-    for balancer in _paginate(_client(ctx, "elb", region), "describe_load_balancers", "LoadBalancerDescriptions"):
+    for balancer in items(_client(ctx, "elb", region), "describe_load_balancers", "LoadBalancerDescriptions",
+                          ELB_PAGE_SIZE):
         listeners = [
             {key: value for key, value in d["Listener"].items() if key in CLASSIC_LISTENER_FIELDS}
             for d in balancer.get("ListenerDescriptions", [])
@@ -99,8 +87,8 @@ def _listener_certificates(client: Any, listener: dict) -> list[dict]:
     """The default certificate and the SNI extras (DescribeListeners alone shows only the default)."""
     certificates = {c["CertificateArn"]: {"CertificateArn": c["CertificateArn"], "IsDefault": True}
                     for c in listener.get("Certificates", [])}
-    for certificate in _paginate(client, "describe_listener_certificates", "Certificates",
-                                 ListenerArn=listener["ListenerArn"]):
+    for certificate in items(client, "describe_listener_certificates", "Certificates", ELB_PAGE_SIZE,
+                             ListenerArn=listener["ListenerArn"]):
         certificates[certificate["CertificateArn"]] = {
             "CertificateArn": certificate["CertificateArn"], "IsDefault": bool(certificate.get("IsDefault")),
         }
@@ -111,12 +99,12 @@ def _v2_load_balancers(ctx: AwsContext, region: str) -> list[dict]:
     """Application and network load balancers with HTTPS/TLS listeners (one DescribeListeners per balancer)."""
     client = _client(ctx, "elbv2", region)
     kept = []
-    for balancer in _paginate(client, "describe_load_balancers", "LoadBalancers"):
+    for balancer in items(client, "describe_load_balancers", "LoadBalancers", ELB_PAGE_SIZE):
         listeners = [
             {"ListenerArn": listener["ListenerArn"], "Protocol": listener["Protocol"], "Port": listener.get("Port"),
              "Certificates": _listener_certificates(client, listener)}
-            for listener in _paginate(client, "describe_listeners", "Listeners",
-                                      LoadBalancerArn=balancer["LoadBalancerArn"])
+            for listener in items(client, "describe_listeners", "Listeners", ELB_PAGE_SIZE,
+                                  LoadBalancerArn=balancer["LoadBalancerArn"])
             # Gate on the protocol: SslPolicy alone does not mean TLS (some endpoints report it on HTTP).
             if listener.get("Protocol") in V2_SECURE_PROTOCOLS
         ]
@@ -154,7 +142,7 @@ def _region_acm_certificates(ctx: AwsContext, region: str) -> list[dict]:
     client = _client(ctx, "acm", region)
     key_types = client.meta.service_model.shape_for("KeyAlgorithm").enum
     certificates = []
-    for summary in _paginate(client, "list_certificates", "CertificateSummaryList", Includes={"keyTypes": key_types}):
+    for summary in items(client, "list_certificates", "CertificateSummaryList", Includes={"keyTypes": key_types}):
         if "NotAfter" not in summary and summary.get("Status") not in ACM_NEVER_ISSUED:
             detail = client.describe_certificate(CertificateArn=summary["CertificateArn"])["Certificate"]
             summary = {**summary, **detail}
@@ -172,7 +160,7 @@ ANALYZER_FIELDS = ("arn", "name", "type", "status", "statusReason", "createdAt")
 
 
 def _region_access_analyzers(ctx: AwsContext, region: str) -> list[dict]:
-    analyzers = _paginate(_client(ctx, "accessanalyzer", region), "list_analyzers", "analyzers")
+    analyzers = items(_client(ctx, "accessanalyzer", region), "list_analyzers", "analyzers")
     return sorted(({key: a[key] for key in ANALYZER_FIELDS if key in a} for a in analyzers), key=lambda a: a["name"])
 
 
@@ -180,9 +168,19 @@ def access_analyzers(ctx: AwsContext) -> dict:
     return per_region(ctx, _region_access_analyzers)
 
 
-SOURCES = {
-    "regions": regions,  # first: the others read it
-    "load_balancers": load_balancers,
-    "acm_certificates": acm_certificates,
-    "access_analyzers": access_analyzers,
-}
+REGIONAL = ("regions",)
+REGIONS_AS_DEPENDENCY = "this source reads the regions of the 'regions' source"
+
+DECLARATIONS = [
+    DataSource("regions", regions, "The regions the regional sources read: the options' list, else every enabled region.",
+               actions=("ec2:DescribeRegions",), as_dependency=REGIONS_AS_DEPENDENCY),
+    DataSource("load_balancers", load_balancers,
+               "Per region, classic and v2 load balancers with their HTTPS/TLS listeners and certificates.",
+               actions=("elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeListeners",
+                        "elasticloadbalancing:DescribeListenerCertificates"),
+               reads=REGIONAL),
+    DataSource("acm_certificates", acm_certificates, "Per region, every ACM certificate with its status and expiry.",
+               actions=("acm:ListCertificates", "acm:DescribeCertificate"), reads=REGIONAL),
+    DataSource("access_analyzers", access_analyzers, "Per region, the IAM Access Analyzer analyzers.",
+               actions=("access-analyzer:ListAnalyzers",), reads=REGIONAL),
+]

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import replace
 from typing import Callable, Iterator
+
+import boto3
 
 from iam_compliance.collection.aws import CollectOptions
 from iam_compliance.simulated.demo import activity as activity_demo
@@ -35,7 +36,7 @@ def seed_demo(account: MotoAccount) -> None:
     arns = base.seed(account)
     for seeder in SEEDERS:
         seeder(account, arns)
-    account.generate_credential_report()
+    account.generate_credential_report(hours_ago=users_demo.REPORT_AGE_HOURS)
 
 
 # Any request that moto does not answer would be sent through this proxy, where nothing listens.
@@ -61,21 +62,28 @@ def offline_environment() -> Iterator[None]:
         os.environ.update(saved)
 
 
-def collect_demo(options: CollectOptions = CollectOptions()) -> dict:
-    """Seed the demo account in moto, then run the real collector against it."""
-    import boto3
+def collect_demo(
+    options: CollectOptions = CollectOptions(), observe: Callable[[boto3.Session], None] | None = None,
+) -> dict:
+    """Seed the demo account in moto, then run the real collector against it.
+
+    ``observe`` is called with the collector's session before it makes its first call (to record the calls).
+    """
     from moto import mock_aws
 
     from iam_compliance.collection.collector import collect
     from iam_compliance.simulated.moto_account.gaps import moto_gaps
+    from iam_compliance.simulated.moto_account.regional import enabled_regions
 
     from moto.moto_api._internal import mock_random
 
-    with offline_environment(), mock_aws(), moto_gaps():
+    with offline_environment(), mock_aws(), moto_gaps(), enabled_regions(regional_demo.DEMO_REGIONS):
         mock_random.seed(DEMO_RANDOM_SEED)  # the same key and certificate ids, so the same test ids, every run
         account = MotoAccount()
         seed_demo(account)
         session = boto3.Session(aws_access_key_id="demo", aws_secret_access_key="demo", region_name="us-east-1")
-        doc = collect(session, options if options.regions else replace(options, regions=regional_demo.DEMO_REGIONS))
+        if observe is not None:
+            observe(session)
+        doc = collect(session, options)
     doc["demo"] = True  # replays of this snapshot also apply the demo organisation's settings (settings.yaml)
     return doc

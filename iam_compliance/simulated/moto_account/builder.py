@@ -17,7 +17,7 @@ from moto.iam.models import AccessKeyLastUsed, AWSManagedPolicy, iam_backends
 
 from iam_compliance.simulated.moto_account import activity
 from iam_compliance.simulated.moto_account.certs import self_signed
-from iam_compliance.simulated.moto_account.gaps import ROOTS, RootState
+from iam_compliance.simulated.moto_account.gaps import REPORT_TIMES, ROOTS, RootState
 from iam_compliance.simulated.moto_account.regional import RegionalResources
 
 ACCOUNT_TRUST = {"Version": "2012-10-17", "Statement": [
@@ -40,8 +40,8 @@ def allow(actions: str | list[str], resources: str | list[str] = "*", **extra: A
 class Key:
     """An access key: its age, when it was last used (None: never) and whether it is active."""
 
-    age_days: int = 10
-    last_used_days: int | None = None
+    age_days: float = 10
+    last_used_days: float | None = None
     active: bool = True
     service: str = "s3"
     region: str = "us-east-1"
@@ -73,8 +73,12 @@ class MotoAccount(RegionalResources):
         )
         self.backend = iam_backends[account_id]["global"]
 
-    def ago(self, days: int | None) -> datetime | None:
-        return None if days is None else self.now - timedelta(days=days)
+    def at(self, days_ago: float) -> datetime:
+        return self.now - timedelta(days=days_ago)
+
+    def ago(self, days: float | None) -> datetime | None:
+        """The time ``days`` ago; None stays None (never)."""
+        return None if days is None else self.at(days)
 
     def arn(self, kind: str, name: str) -> str:
         return f"arn:aws:iam::{self.account_id}:{kind}/{name}"
@@ -85,7 +89,8 @@ class MotoAccount(RegionalResources):
         response = self.iam.create_policy(
             PolicyName=name, Path=path, PolicyDocument=json.dumps(document), Description=description
         )
-        return response["Policy"]["Arn"]
+        arn: str = response["Policy"]["Arn"]
+        return arn
 
     def policy_version(self, arn: str, document: Mapping, *, default: bool = False) -> None:
         self.iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=default)
@@ -111,7 +116,7 @@ class MotoAccount(RegionalResources):
             self.iam.put_group_policy(GroupName=name, PolicyName=policy_name, PolicyDocument=json.dumps(document))
         for arn in managed:
             self.iam.attach_group_policy(GroupName=name, PolicyArn=arn)
-        self.backend.groups[name].create_date = self.ago(age_days)
+        self.backend.groups[name].create_date = self.at(age_days)
 
     def user(
         self,
@@ -134,20 +139,22 @@ class MotoAccount(RegionalResources):
             UserName=name, Path=path, **({"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]} if tags else {})
         )
         user = self.backend.users[name]
-        user.create_date = self.ago(age_days)
+        user.create_date = self.at(age_days)
         if password:
             self.iam.create_login_profile(UserName=name, Password="Demo-password-1!")
-            user.password_last_used = self.ago(password_last_used_days)
-            user.password_last_changed = self.ago(password_changed_days if password_changed_days is not None else age_days)
+            setattr(user, "password_last_used", self.ago(password_last_used_days))  # moto types it as always None
+            # Not a moto attribute: the credential report gap patch reads it.
+            setattr(user, "password_last_changed",
+                    self.at(password_changed_days if password_changed_days is not None else age_days))
         if mfa:
             self._enable_mfa(name, mfa)
         for key in keys:
             created = self.iam.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"]
             self._backdate_key(self.backend.access_keys[created], key)
         for age, active in signing_certificates:
-            body, _ = self_signed(f"{name}-signing", self.ago(age), self.now + timedelta(days=365))
+            body, _ = self_signed(f"{name}-signing", self.at(age), self.now + timedelta(days=365))
             cert_id = self.iam.upload_signing_certificate(UserName=name, CertificateBody=body)["Certificate"]["CertificateId"]
-            user.signing_certificates[cert_id].upload_date = self.ago(age)
+            user.signing_certificates[cert_id].upload_date = self.at(age)
             if not active:
                 self.iam.update_signing_certificate(UserName=name, CertificateId=cert_id, Status="Inactive")
         for group in groups:
@@ -167,10 +174,10 @@ class MotoAccount(RegionalResources):
         )
 
     def _backdate_key(self, access_key: Any, key: Key) -> None:
-        access_key.create_date = self.ago(key.age_days)
+        access_key.create_date = self.at(key.age_days)
         access_key.status = "Active" if key.active else "Inactive"
         if key.last_used_days is not None:
-            access_key.last_used = AccessKeyLastUsed(self.ago(key.last_used_days), key.service, key.region)
+            access_key.last_used = AccessKeyLastUsed(self.at(key.last_used_days), key.service, key.region)
 
     def role(
         self,
@@ -198,17 +205,17 @@ class MotoAccount(RegionalResources):
         for arn in managed:
             self.iam.attach_role_policy(RoleName=name, PolicyArn=arn)
         role = self.backend.get_role(name)
-        role.create_date = self.ago(age_days)
+        role.create_date = self.at(age_days)
         if last_used_days is not None:
-            role.last_used = self.ago(last_used_days)
-            role.last_used_region = last_used_region
+            role.last_used = self.at(last_used_days)
+            setattr(role, "last_used_region", last_used_region)  # moto types it as always None
 
     def service_activity(self, entity: str, services: Mapping[str, int | None] = {}, *,
                          failure: str | None = None) -> None:
         """What service-last-accessed jobs report for a user or role (name or ARN): namespace -> days
         since last authenticated (None: never in the tracking period); ``failure`` makes its jobs FAIL."""
         if not entity.startswith("arn:"):
-            principals = [*self.backend.users.values(), *self.backend.roles.values()]
+            principals: list[Any] = [*self.backend.users.values(), *self.backend.roles.values()]
             arns = [principal.arn for principal in principals if principal.name == entity]
             if len(arns) != 1:
                 raise ValueError(f"{entity!r} names {len(arns)} users and roles; pass the ARN instead.")
@@ -219,7 +226,7 @@ class MotoAccount(RegionalResources):
 
     def root(self, root: Root) -> None:
         state = RootState(
-            created=self.ago(root.age_days),
+            created=self.at(root.age_days),
             password=root.password,
             password_last_used=self.ago(root.password_last_used_days),
             mfa=root.mfa is not None,
@@ -235,22 +242,30 @@ class MotoAccount(RegionalResources):
             device = self.iam.create_virtual_mfa_device(VirtualMFADeviceName="root-account-mfa-device")
             virtual = self.backend.virtual_mfa_devices[device["VirtualMFADevice"]["SerialNumber"]]
             virtual.enable_date = self.now
-            virtual.user = _RootPrincipal(self.account_id, self.ago(root.age_days))
+            setattr(virtual, "user", _RootPrincipal(self.account_id, self.at(root.age_days)))  # moto expects a User
 
     def password_policy(self, **fields: Any) -> None:
         self.iam.update_account_password_policy(**fields)
 
     def server_certificate(self, name: str, *, expires_in_days: int, age_days: int = 300, path: str = "/") -> str:
-        body, key = self_signed(f"{name}.example.com", self.ago(age_days), self.now + timedelta(days=expires_in_days))
+        body, key = self_signed(f"{name}.example.com", self.at(age_days), self.now + timedelta(days=expires_in_days))
         response = self.iam.upload_server_certificate(
             ServerCertificateName=name, CertificateBody=body, PrivateKey=key, Path=path
         )
-        self.backend.get_server_certificate(name).upload_date = self.ago(age_days)
-        return response["ServerCertificateMetadata"]["Arn"]
+        # Not a moto attribute: the server-certificate gap patch reads it.
+        setattr(self.backend.get_server_certificate(name), "upload_date", self.at(age_days))
+        arn: str = response["ServerCertificateMetadata"]["Arn"]
+        return arn
 
-    def generate_credential_report(self) -> None:
-        """AWS keeps a report for 4 hours; generating it up front spares the collector a poll."""
+    def generate_credential_report(self, hours_ago: float | None = None) -> None:
+        """AWS keeps a report for 4 hours; generating it up front spares the collector a poll.
+
+        With ``hours_ago`` the report is the one AWS generated that long ago and still serves: access
+        keys and users created since are missing from it.
+        """
         self.iam.generate_credential_report()
+        if hours_ago is not None:
+            REPORT_TIMES[self.account_id] = self.now - timedelta(hours=hours_ago)
 
 
 @dataclass

@@ -1,11 +1,13 @@
 """Patches that give moto the IAM behaviour real AWS has and moto lacks (see shared moto notes).
 
-- the credential report: a ``<root_account>`` row, and the AWS values for users without a
-  password (``N/A``), key last-used region/service and signing-certificate upload dates;
+- the credential report: a ``<root_account>`` row, the AWS values for users without a
+  password (``N/A``), key last-used region/service and signing-certificate upload dates, and
+  (when a seeder dates the report) none of the keys and users created after it;
 - GetAccountSummary: the root flags (MFA, access keys, signing certificates, password);
 - server certificates: real ``UploadDate`` and ``Expiration`` instead of moto's constants;
 - service last accessed (Generate/GetServiceLastAccessedDetails), which moto lacks (activity.py);
-- IAM Access Analyzer ListAnalyzers, which moto lacks (access_analyzer.py).
+- IAM Access Analyzer ListAnalyzers, which moto lacks (access_analyzer.py);
+- ACM summaries without dates for the certificates seeded so (regional.py).
 
 Patches are class-level so they also reach a ThreadedMotoServer in the same process.
 """
@@ -25,6 +27,7 @@ from iam_compliance.snapshot.credential_report import COLUMNS, ROOT_USER
 from iam_compliance.simulated.moto_account.access_analyzer import access_analyzer
 from iam_compliance.simulated.moto_account.activity import service_last_accessed
 from iam_compliance.simulated.moto_account.certs import not_after
+from iam_compliance.simulated.moto_account.regional import undated_acm_summaries
 
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S+00:00"
 
@@ -43,6 +46,11 @@ class RootState:
 
 ROOTS: dict[str, RootState] = {}
 
+# When an account's credential report was generated, if a seeder says so. AWS serves a report for up
+# to 4 hours, so access keys and users created since are missing from it; unset, the report is as
+# of the request (moto's own behaviour).
+REPORT_TIMES: dict[str, datetime] = {}
+
 
 def _date(value: datetime | None, missing: str = "N/A") -> str:
     if value is None:
@@ -55,10 +63,10 @@ def _date(value: datetime | None, missing: str = "N/A") -> str:
 def _key_columns(keys: list[dict]) -> dict[str, str]:
     columns = {}
     for slot in (1, 2):
-        key = keys[slot - 1] if len(keys) >= slot else None
-        used = key and key.get("last_used")
+        key = keys[slot - 1] if len(keys) >= slot else {}
+        used = key.get("last_used")
         columns.update({
-            f"access_key_{slot}_active": "true" if key and key["active"] else "false",
+            f"access_key_{slot}_active": "true" if key.get("active") else "false",
             f"access_key_{slot}_last_rotated": _date(key["created"]) if key else "N/A",
             f"access_key_{slot}_last_used_date": _date(used) if used else "N/A",
             f"access_key_{slot}_last_used_region": (key.get("region") or "N/A") if used else "N/A",
@@ -76,7 +84,7 @@ def _cert_columns(certs: list[dict]) -> dict[str, str]:
     return columns
 
 
-def _user_row(user: Any) -> dict[str, str]:
+def _user_row(user: Any, as_of: datetime | None = None) -> dict[str, str]:
     keys = [
         {
             "active": key.status == "Active",
@@ -86,6 +94,7 @@ def _user_row(user: Any) -> dict[str, str]:
             "region": getattr(key.last_used, "region", None),
         }
         for key in user.access_keys
+        if as_of is None or key.create_date <= as_of
     ]
     certs = [{"active": c.status == "Active", "uploaded": c.upload_date} for c in user.signing_certificates.values()]
     has_password = bool(user.password)
@@ -133,7 +142,9 @@ def credential_report(backend: IAMBackend) -> str:
     root = ROOTS.get(backend.account_id)
     if root is not None:
         lines.append(_csv_line(_root_row(backend.account_id, backend.partition, root)))
-    lines += [_csv_line(_user_row(user)) for user in backend.users.values()]
+    as_of = REPORT_TIMES.get(backend.account_id)
+    lines += [_csv_line(_user_row(user, as_of)) for user in backend.users.values()
+              if as_of is None or user.create_date <= as_of]
     return "".join(lines)
 
 
@@ -191,7 +202,9 @@ def moto_gaps() -> Iterator[None]:
         ))
         stack.enter_context(service_last_accessed())
         stack.enter_context(access_analyzer())
+        stack.enter_context(undated_acm_summaries())
         try:
             yield
         finally:
             ROOTS.clear()
+            REPORT_TIMES.clear()

@@ -5,21 +5,27 @@ Mixed into ``MotoAccount``; dates are relative to the builder's ``now`` like eve
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 from unittest import mock
 
 import boto3
 from cryptography import x509
 from moto.acm.models import acm_backends
+from moto.acm.responses import AWSCertificateManagerResponse
 
 from iam_compliance.simulated.moto_account.access_analyzer import add_analyzer
 from iam_compliance.simulated.moto_account.certs import self_signed
 
 SEED_CREDENTIALS = {"aws_access_key_id": "seed", "aws_secret_access_key": "seed"}
+
+# ACM certificates whose ListCertificates summary leaves out NotBefore and NotAfter, so that a reader
+# needs DescribeCertificate for their dates (moto's summaries always carry them).
+UNDATED_SUMMARIES: set[str] = set()
 
 
 def _without_default_amis() -> Any:
@@ -47,15 +53,20 @@ class RegionalResources:
     def regional_client(self, service: str, region: str) -> Any:
         key = (service, region)
         if key not in self._regional_clients:
-            self._regional_clients[key] = boto3.client(service, region_name=region, **SEED_CREDENTIALS)
+            make_client: Callable[..., Any] = boto3.client  # any service name, not only the stubs' literals
+            self._regional_clients[key] = make_client(service, region_name=region, **SEED_CREDENTIALS)
         return self._regional_clients[key]
 
-    def acm_certificate(self, region: str, domain: str, *, expires_in_days: int, age_days: int = 300) -> str:
+    def acm_certificate(
+        self, region: str, domain: str, *, expires_in_days: int, age_days: int = 300, summary_dates: bool = True,
+    ) -> str:
         """An imported ACM certificate valid from ``age_days`` ago until ``expires_in_days`` from now.
 
         ACM refuses to import an expired certificate, so an expired one is imported valid and its
         body is swapped afterwards; moto then reports it EXPIRED, as AWS does. The certificate id
         is derived from the account, region and domain, so that it is the same on every run.
+        With ``summary_dates=False`` its ListCertificates summary has no NotBefore or NotAfter
+        (within ``moto_gaps``), so only DescribeCertificate gives its dates.
         """
         not_before, not_after = self.now - timedelta(days=age_days), self.now + timedelta(days=expires_in_days)
         valid_until = not_after if expires_in_days > 0 else self.now + timedelta(days=1)
@@ -71,6 +82,8 @@ class RegionalResources:
             expired_body, _ = self_signed(domain, not_before, not_after)
             bundle.cert = expired_body.encode()
             bundle._cert = x509.load_pem_x509_certificate(bundle.cert)
+        if not summary_dates:
+            UNDATED_SUMMARIES.add(bundle.arn)
         return bundle.arn
 
     def classic_load_balancer(self, region: str, name: str, listeners: Mapping[int, str], *, http: bool = True) -> None:
@@ -119,10 +132,50 @@ class RegionalResources:
         if http:
             client.create_listener(LoadBalancerArn=balancer["LoadBalancerArn"], Protocol=plain, Port=80,
                                    DefaultActions=forward)
-        return balancer["LoadBalancerArn"]
+        arn: str = balancer["LoadBalancerArn"]
+        return arn
 
     def access_analyzer(
         self, region: str, name: str, *, type: str = "ACCOUNT", status: str = "ACTIVE", age_days: int = 200,
     ) -> str:
         """An IAM Access Analyzer analyzer (served by the access_analyzer moto extension)."""
         return add_analyzer(self.account_id, region, name, type, status, self.now - timedelta(days=age_days))
+
+
+def _list_certificates_without_dates(original: Any) -> Any:
+    def handler(self: AWSCertificateManagerResponse) -> Any:
+        result = original(self)
+        for summary in result.result["CertificateSummaryList"]:
+            if summary.get("CertificateArn") in UNDATED_SUMMARIES:
+                summary.pop("NotBefore", None)
+                summary.pop("NotAfter", None)
+        return result
+
+    return handler
+
+
+@contextlib.contextmanager
+def undated_acm_summaries() -> Iterator[None]:
+    """ListCertificates leaves the dates out of the summaries of the certificates in UNDATED_SUMMARIES."""
+    original = AWSCertificateManagerResponse.list_certificates
+    with mock.patch.object(AWSCertificateManagerResponse, "list_certificates",
+                           _list_certificates_without_dates(original)):
+        try:
+            yield
+        finally:
+            UNDATED_SUMMARIES.clear()
+
+
+@contextlib.contextmanager
+def enabled_regions(regions: Iterable[str]) -> Iterator[None]:
+    """ec2:DescribeRegions reports exactly ``regions`` as the account's enabled regions (moto reports all 38)."""
+    from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend  # slow: on first use only
+
+    enabled = set(regions)
+    original = RegionsAndZonesBackend.describe_regions
+
+    def describe_regions(self: RegionsAndZonesBackend, region_names: list[str] | None = None) -> Any:
+        return [region for region in original(self, region_names) if region.name in enabled]
+
+    with mock.patch.object(RegionsAndZonesBackend, "describe_regions", describe_regions):
+        yield
