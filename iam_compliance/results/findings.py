@@ -41,7 +41,7 @@ def records(log: ResultLog) -> list[dict[str, Any]]:
         "finding": item.statement,
         "evidence": item.evidence if item.outcome in FINDING_OUTCOMES else None,
         "remediation": (item.remediation or None) if item.outcome in FINDING_OUTCOMES else None,
-        "compliance": [str(reference) for reference in item.references],
+        "compliance": item.compliance,
         "test": item.nodeid,
     } for item in log.items.values()]
     return sorted(out, key=lambda r: (r["id"], r["test"]))

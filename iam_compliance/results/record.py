@@ -51,6 +51,11 @@ class ItemRecord:
         return f"{self.check_id}:{self.resource}" + (f"#{self.variant}" if self.variant else "")
 
     @property
+    def compliance(self) -> list[str]:
+        """The references as JUnit and findings.json write them: ``<framework>:<requirement>``."""
+        return [str(reference) for reference in self.references]
+
+    @property
     def entity(self) -> str:
         """The parametrization id: the entity's name (or the account id for account-wide checks)."""
         return self.nodeid.rsplit("[", 1)[-1].rstrip("]") if self.nodeid.endswith("]") else self.resource
@@ -66,7 +71,7 @@ class ItemRecord:
     def static_properties(self) -> list[tuple[str, str]]:
         """The collection-time fields as user properties."""
         props = [(name, value) for name in STATIC_PROPERTIES if (value := getattr(self, name)) is not None]
-        return props + [("compliance", str(reference)) for reference in self.references]
+        return props + [("compliance", reference) for reference in self.compliance]
 
     def result_properties(self) -> list[tuple[str, str]]:
         """The finding's fields as user properties (none for an item without a finding)."""
