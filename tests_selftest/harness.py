@@ -17,7 +17,8 @@ from botocore.awsrequest import AWSResponse
 from iam_compliance.snapshot import document as snapshot_file
 from iam_compliance.collection.aws import CollectOptions
 from iam_compliance.collection.collector import collect
-from iam_compliance.results.log import ItemResult, ResultLog
+from iam_compliance.results.log import ResultLog
+from iam_compliance.results.record import ItemRecord
 
 ROOT = Path(__file__).resolve().parent.parent
 # One region and no service-activity jobs unless a test asks for them: every collection stays well under a second.
@@ -83,7 +84,7 @@ class Audit:
     results: ResultLog
     exit_code: int
 
-    def item(self, check_id: str, entity: str) -> ItemResult:
+    def item(self, check_id: str, entity: str) -> ItemRecord:
         matches = [i for i in self.results.items.values() if i.check_id == check_id and i.nodeid.endswith(f"[{entity}]")]
         if len(matches) != 1:
             known = sorted(i.nodeid for i in self.results.items.values() if i.check_id == check_id)

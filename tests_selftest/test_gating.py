@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from iam_compliance.results.gating import at_or_above, decide
-from iam_compliance.results.log import ItemResult, ResultLog
+from iam_compliance.results.log import ResultLog
+from iam_compliance.results.record import ItemRecord
 from tests_selftest.harness import check_selector
 from tests_selftest.test_report_findings import demo_document, failing_source, findings_of, run_audit, save_snapshot
 
@@ -16,7 +17,7 @@ HIGH_CHECK = check_selector(["user_console_mfa_enabled"])  # the demo has high f
 def log(*items: tuple[str, str]) -> ResultLog:
     results = ResultLog()
     for index, (outcome, severity) in enumerate(items):
-        results.items[str(index)] = ItemResult(str(index), "check", severity, f"r{index}", outcome=outcome)
+        results.items[str(index)] = ItemRecord(str(index), "check", severity, f"r{index}", outcome=outcome)
     return results
 
 

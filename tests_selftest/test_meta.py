@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import ast
-import importlib
 import inspect
 
 import pytest
 
 from iam_compliance.controls import SEVERITIES
+from iam_compliance.rendering.checks_table import check_functions
 from tests_selftest.harness import ROOT
 
-CHECK_MODULES = sorted((ROOT / "checks").glob("test_*.py"))
 SELFTEST_FILES = sorted((ROOT / "tests_selftest").glob("test_*.py"))
-
-
-def all_checks() -> list:
-    checks = []
-    for path in CHECK_MODULES:
-        module = importlib.import_module(f"checks.{path.stem}")
-        checks += [fn for name, fn in vars(module).items() if name.startswith("test_") and inspect.isfunction(fn)]
-    return checks
 
 
 def control_of(function) -> dict:
@@ -44,7 +35,7 @@ def asserted_outcomes() -> dict[str, set[str]]:
     return seen
 
 
-CHECKS = all_checks()
+CHECKS = check_functions()
 
 
 def test_checks_are_found():

@@ -26,7 +26,7 @@ ACCOUNT = "123456789012"
 BOB = f"arn:aws:iam::{ACCOUNT}:user/bob"  # demo user: console password, no MFA
 ALICE = f"arn:aws:iam::{ACCOUNT}:user/alice"  # demo user: console password and MFA
 MFA_CHECKS = check_selector(["user_console_mfa_enabled", "root_mfa_enabled"])  # high and critical findings
-RECORD_KEYS = {"id", "check_id", "title", "severity", "resource", "variant", "outcome", "finding", "evidence",
+RECORD_KEYS = {"id", "check_id", "title", "severity", "resource", "region", "variant", "outcome", "finding", "evidence",
                "remediation", "compliance", "test", "waiver", "drift"}
 
 
@@ -90,6 +90,9 @@ def test_one_record_per_item_with_unique_sorted_ids(full_run):
     assert len(ids) == len(set(ids)), "finding ids must be unique"
     assert ids == sorted(ids)
     assert all(set(r) == RECORD_KEYS for r in doc["findings"])
+    analyzers = [r for r in doc["findings"] if r["check_id"] == "access_analyzer_enabled"]
+    assert analyzers and all(r["region"] and r["test"].endswith(f"[{r['region']}]") for r in analyzers)
+    assert record(doc, f"user_console_mfa_enabled:{BOB}")["region"] is None, "IAM is global"
     assert doc["format"] == findings_json.FORMAT and doc["version"] == findings_json.VERSION
     assert doc["account_id"] == ACCOUNT and doc["collected_at"] == demo_document()["collected_at"]
     assert doc["summary"]["failed"] == sum(1 for r in doc["findings"] if r["outcome"] == "failed")

@@ -18,7 +18,9 @@ import pytest
 from iam_compliance.model.iam import Snapshot
 from iam_compliance.settings import load_settings
 from iam_compliance.rendering import html, overview
-from iam_compliance.results.log import ItemResult, ResultLog
+from iam_compliance.controls import Reference
+from iam_compliance.results.log import ResultLog
+from iam_compliance.results.record import ItemRecord
 
 # Each payload, if it ever ran, would leave the marker XSSRAN behind (in the title or as an <xssran>
 # element); the marker itself appears in no payload, so finding it proves execution. No double
@@ -134,10 +136,10 @@ def hostile_snapshot() -> Snapshot:
 def test_overview_shows_hostile_values_as_text():
     results = ResultLog()
     for index, outcome in enumerate(["failed", "failed", "error", "passed"]):
-        results.items[str(index)] = ItemResult(
+        results.items[str(index)] = ItemRecord(
             nodeid=f"checks/test_x.py::test_x[{IMG}{index}]", check_id=SCRIPT, severity="high", resource=SVG,
-            title=BREAKOUT, outcome=outcome, message=f"{SVG} finding\nFix: {IMG}", compliance=[f"{SCRIPT}:{IMG}"],
-            remediation=IMG)
+            title=BREAKOUT, outcome=outcome, finding=f"{SVG} finding", message=f"{SVG} finding\nFix: {IMG}",
+            references=(Reference(SCRIPT, IMG),), remediation=IMG)
     page = overview.render(results, hostile_snapshot())
     assert_text_only(page, SCRIPT, SVG, BREAKOUT, f"{SVG} finding", f"Fix: {IMG}", f"{IMG}0, {IMG}1")
     assert "Not compliant: 2 findings" in page
@@ -231,7 +233,7 @@ def test_large_runs_count_passing_rows_instead_of_listing_them(monkeypatch):
     severities = ["low"] * 6 + ["low", "critical", "medium"]
     for index, (outcome, severity) in enumerate(zip(outcomes, severities)):
         nodeid = f"checks/test_x.py::test_x[e{index}]"
-        results.items[nodeid] = ItemResult(nodeid, "x", severity, f"arn:{index}", outcome=outcome)
+        results.items[nodeid] = ItemRecord(nodeid, "x", severity, f"arn:{index}", outcome=outcome)
     report_data = FakeReportData(list(results.items))
     unlisted = html.arrange_rows(report_data, results)
     assert unlisted == {"passed": 4}  # 4 passes exceed the limit of 3; 2 not-applicable items do not

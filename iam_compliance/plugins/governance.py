@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any, Generator
@@ -20,21 +19,20 @@ import pytest
 
 from iam_compliance import __version__
 from iam_compliance.controls import SEVERITIES, Finding
-from iam_compliance.model.entities import ENTITY_KINDS
 from fixtures.options import is_audit_run, is_worker, reports_dir
 from fixtures.session import SNAPSHOT_KEY
 from iam_compliance.jsonio import write_json_atomic
 from iam_compliance.rendering import ocsf
 from iam_compliance.results import findings as findings_json, waivers as waiver_file
 from iam_compliance.results.drift import DRIFT_KEY, Drift, classify
-from iam_compliance.results.findings import FindingsFileError, FindingsLog
+from iam_compliance.results.findings import FindingsFileError
 from iam_compliance.results.gating import Gate, decide
-from iam_compliance.results.log import properties
-from iam_compliance.results.waivers import STATUSES, Waiver, WaiverError, WaiverStatus, governing_waiver, waiver_statuses
+from iam_compliance.results.log import shared_log
+from iam_compliance.results.record import is_check_report
+from iam_compliance.results.waivers import (
+    ITEM_WAIVER_KEY, STATUSES, WAIVER_DATE_KEY, WAIVERS_KEY, Waiver, WaiverError, WaiverStatus, waiver_statuses,
+)
 
-WAIVERS_KEY = pytest.StashKey[list[Waiver]]()
-WAIVER_DATE_KEY = pytest.StashKey[date]()
-ITEM_WAIVER_KEY = pytest.StashKey[Waiver]()
 WORKER_WAIVERS = "iam_compliance_waivers"
 WORKER_WAIVER_DATE = "iam_compliance_waiver_date"
 # What a waiver may turn into an expected failure: findings (and the bare asserts treated as findings).
@@ -66,9 +64,10 @@ def _load_inputs(config: pytest.Config) -> tuple[list[Waiver], dict[str, Any] | 
 
 def pytest_configure(config: pytest.Config) -> None:
     if is_worker(config):
-        if WORKER_WAIVERS in config.workerinput:
-            config.stash[WAIVERS_KEY] = [Waiver.from_dict(d) for d in config.workerinput[WORKER_WAIVERS]]
-            config.stash[WAIVER_DATE_KEY] = date.fromisoformat(config.workerinput[WORKER_WAIVER_DATE])
+        workerinput: dict[str, Any] = getattr(config, "workerinput")  # set by pytest-xdist on its workers
+        if WORKER_WAIVERS in workerinput:
+            config.stash[WAIVERS_KEY] = [Waiver.from_dict(d) for d in workerinput[WORKER_WAIVERS]]
+            config.stash[WAIVER_DATE_KEY] = date.fromisoformat(workerinput[WORKER_WAIVER_DATE])
         return
     if not is_audit_run(config):
         return
@@ -86,55 +85,13 @@ def pytest_configure_node(node: Any) -> None:
         node.workerinput[WORKER_WAIVER_DATE] = node.config.stash[WAIVER_DATE_KEY].isoformat()
 
 
-def _parameter_variant(item: pytest.Item) -> str | None:
-    """The item's parameters besides the entity (``character_class=symbols``), or None without any."""
-    callspec = getattr(item, "callspec", None)
-    names = sorted(set(callspec.params) - set(ENTITY_KINDS)) if callspec else []
-    if not names:
-        return None
-    values = [callspec.params[name] for name in names]
-    if all(isinstance(value, (str, int, float, bool)) for value in values):
-        return ",".join(f"{name}={value}" for name, value in zip(names, values))
-    return callspec.id  # values without a stable text form: the test id is stable
-
-
-def item_variants(items: list[pytest.Item]) -> dict[str, str | None]:
-    """Per check item (by node id), what tells it apart from other items of its check on the same resource.
-
-    Usually nothing: the resource identifies the item. Checks parametrized beyond the entity get their
-    other parameters; items that would still share a finding id get their test id, so ids never collide.
-    """
-    keys = {}
+@pytest.hookimpl(wrapper=True)  # around fixtures.gate's hook, which finds each item's waiver when it writes the record
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> Generator[None, None, None]:
+    """Apply the waivers: an unexpired one makes its item's finding an expected failure."""
+    yield
     for item in items:
-        props = dict(item.user_properties)
-        if "check_id" in props:
-            keys[item.nodeid] = (props["check_id"], props["resource"], _parameter_variant(item))
-    taken = Counter(keys.values())
-    by_id = {item.nodeid: item for item in items}
-    return {nodeid: (key[2] if taken[key] == 1 else by_id[nodeid].callspec.id)
-            for nodeid, key in keys.items()}
-
-
-@pytest.hookimpl(trylast=True)  # after the audit plugin set check_id and resource, and after deselection
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Give each check item its variant (part of the finding id) and apply the waivers."""
-    waivers = config.stash.get(WAIVERS_KEY, [])
-    today = config.stash.get(WAIVER_DATE_KEY, None)
-    variants = item_variants(items)
-    for item in items:
-        if item.nodeid not in variants:
-            continue
-        props, variant = dict(item.user_properties), variants[item.nodeid]
-        if variant is not None:
-            item.user_properties.append(("variant", variant))
-        waiver = governing_waiver(waivers, props["check_id"], props["resource"], variant, today) if waivers else None
-        if waiver is None:
-            continue
-        item.stash[ITEM_WAIVER_KEY] = waiver
-        if waiver.expired(today):
-            item.user_properties.append(("waiver", f"{waiver.source} expired on {waiver.expires.isoformat()}"))
-        else:
-            item.user_properties.append(("waiver", waiver.source))
+        waiver = item.stash.get(ITEM_WAIVER_KEY, None)
+        if waiver is not None and not waiver.expired(item.config.stash[WAIVER_DATE_KEY]):
             item.add_marker(pytest.mark.xfail(reason=waiver.describe(), strict=False, raises=WAIVABLE))
 
 
@@ -158,7 +115,7 @@ class GovernanceReporter:
     def __init__(self, config: pytest.Config, baseline: dict[str, Any] | None):
         self.config = config
         self.baseline = baseline
-        self.log = FindingsLog()
+        self.log = shared_log(config)
         self.other_errors = 0  # failures outside the checks: collection errors, crashes in other tests
         self.statuses: list[WaiverStatus] = []
         self.gate: Gate | None = None
@@ -178,8 +135,7 @@ class GovernanceReporter:
             self.other_errors += 1
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.log.record(report)
-        if report.failed and "check_id" not in properties(report):
+        if report.failed and not is_check_report(report):
             self.other_errors += 1
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -194,7 +150,7 @@ class GovernanceReporter:
                              self.baseline["collected_at"])
             self.config.stash[DRIFT_KEY] = drift
         self.statuses = waiver_statuses(waivers, records, today)
-        self.gate = decide(session.exitstatus, self.log.results, self.other_errors, self.config.getoption("fail_on"))
+        self.gate = decide(session.exitstatus, self.log, self.other_errors, self.config.getoption("fail_on"))
         session.exitstatus = self.gate.exit_status
         doc = findings_json.document(
             self.config.stash[SNAPSHOT_KEY], __version__, records,

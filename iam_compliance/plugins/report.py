@@ -10,7 +10,8 @@ from iam_compliance import __version__
 from fixtures.options import is_audit_run, is_worker, reports_dir
 from fixtures.session import SNAPSHOT_KEY, get_settings
 from iam_compliance.rendering import html, overview, terminal
-from iam_compliance.results.log import ResultLog
+from iam_compliance.results.drift import DRIFT_KEY, Drift
+from iam_compliance.results.log import shared_log
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -35,14 +36,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(AuditReporter(config), "iam-compliance-reporter")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The check's title (its docstring's first line) travels with every report."""
-    for item in items:
-        if item.get_closest_marker("control") is not None:
-            lines = (getattr(item, "function", None).__doc__ or "").strip().splitlines()
-            item.user_properties.append(("title", lines[0] if lines else ""))
-
-
 @pytest.hookimpl(optionalhook=True)  # valid with -p no:html too
 def pytest_html_results_table_header(cells: list[str]) -> None:
     html.table_header(cells)
@@ -63,7 +56,7 @@ class AuditReporter:
 
     def __init__(self, config: pytest.Config):
         self.config = config
-        self.results = ResultLog()
+        self.results = shared_log(config)
         self.html_report: Any = None  # pytest-html's report data, once it asks for a title
 
     def environment(self) -> dict[str, Any]:
@@ -86,9 +79,6 @@ class AuditReporter:
         metadata = self.config.stash[metadata_key]
         metadata.clear()
         metadata.update(self.environment())
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.results.record(report)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report: Any) -> None:
@@ -123,8 +113,6 @@ class AuditReporter:
                 tr.write_line(line, red=True)
 
 
-def drift(config: pytest.Config) -> Any:
+def drift(config: pytest.Config) -> Drift | None:
     """The classification against --baseline, when the governance plugin made one."""
-    from iam_compliance.results.drift import DRIFT_KEY
-
     return config.stash.get(DRIFT_KEY, None)

@@ -9,8 +9,9 @@ import importlib
 import inspect
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
+from iam_compliance.controls import check_title
 from iam_compliance.results.log import severity_rank
 
 CHECKS_DIR = Path(__file__).resolve().parents[2] / "checks"
@@ -26,22 +27,22 @@ class CheckInfo:
     parametrized_over: str
 
 
-def check_functions() -> list[Callable]:
-    functions = []
+def check_functions() -> list[Callable[..., Any]]:
+    """Every check: the ``test_*`` functions of the modules in checks/."""
+    functions: list[Callable[..., Any]] = []
     for path in sorted(CHECKS_DIR.glob("test_*.py")):
         module = importlib.import_module(f"checks.{path.stem}")
         functions += [f for name, f in vars(module).items() if name.startswith("test_") and inspect.isfunction(f)]
     return functions
 
 
-def describe(function: Callable) -> CheckInfo:
+def describe(function: Callable[..., Any]) -> CheckInfo:
     marks = getattr(function, "pytestmark", [])
     control = next(m for m in marks if m.name == "control").kwargs
     refs = tuple(f"{m.kwargs['framework']} {m.kwargs['id']}" for m in marks if m.name == "compliance")
     params = [p for p in inspect.signature(function).parameters if p not in SESSION_FIXTURES]
     over = " × ".join(params)
-    title = (inspect.getdoc(function) or "").splitlines()[0]
-    return CheckInfo(control["id"], title, control["severity"], refs, over)
+    return CheckInfo(control["id"], check_title(function), control["severity"], refs, over)
 
 
 def markdown_table() -> str:

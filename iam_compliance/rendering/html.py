@@ -17,8 +17,8 @@ import pytest
 
 from iam_compliance.model.iam import Snapshot
 from iam_compliance.settings import Settings
-from iam_compliance.rendering.overview import REFERENCE_LABELS
-from iam_compliance.results.log import ResultLog, message_of, properties, severity_rank
+from iam_compliance.results.log import ResultLog, severity_rank
+from iam_compliance.results.record import ItemRecord
 
 STYLESHEET = Path(__file__).resolve().parent / "templates" / "report.css"
 
@@ -120,40 +120,30 @@ def table_header(cells: list[str]) -> None:
     cells[1:] = HEADERS
 
 
-def headline(report: pytest.TestReport) -> str:
+def headline(report: pytest.TestReport, record: ItemRecord) -> str:
     """The one line for the Finding column: the finding, the reason for N/A or a waiver, or the error."""
     if report.passed:
         return ""
-    text = message_of(report).partition("\nFix: ")[0].strip()
-    lines = text.splitlines()
+    lines = (record.finding if report.when == "call" and record.finding else record.message).splitlines()
     raised = [line[1:].strip() for line in lines if line.startswith("E ")]  # a traceback: its exception line
     return raised[-1] if raised else lines[0] if lines else ""
 
 
 def table_row(report: pytest.TestReport, cells: list[str]) -> None:
-    props = properties(report)
-    if "check_id" not in props:
+    record = ItemRecord.from_report(report)
+    if record is None:
         return
-    severity = props.get("severity", "")
+    severity = record.severity
     failed = report.failed and report.when == "call" and not hasattr(report, "wasxfail")
     colour = "" if report.passed else f" sev-{escape(severity)}"  # passing rows stay plain, and small
     cells[1:] = [
         # pytest-html sorts cell text; the hidden rank makes critical sort before low.
         f'<td class="col-severity{colour}"><span hidden>{severity_rank(severity)}</span>{escape(severity)}</td>',
-        f'<td class="col-check">{escape(props["check_id"])}</td>',
-        f'<td class="col-resource">{escape(props.get("resource", ""))}</td>',
-        f"<td>{escape(headline(report))}</td>",
-        f"<td>{escape(props.get('remediation', '')) if failed else ''}</td>",
+        f'<td class="col-check">{escape(record.check_id)}</td>',
+        f'<td class="col-resource">{escape(record.resource)}</td>',
+        f"<td>{escape(headline(report, record))}</td>",
+        f"<td>{escape(record.remediation) if failed else ''}</td>",
     ]
-
-
-def references_text(report: pytest.TestReport) -> str:
-    refs = []
-    for name, value in report.user_properties:
-        if name == "compliance":
-            framework, _, requirement = value.partition(":")
-            refs.append(f"{REFERENCE_LABELS.get(framework, framework)} {requirement}")
-    return ", ".join(refs)
 
 
 def row_details(report: pytest.TestReport, data: list[str]) -> None:
@@ -161,25 +151,24 @@ def row_details(report: pytest.TestReport, data: list[str]) -> None:
 
     ``data`` is pytest-html's log for the row (already escaped by it); it is replaced entirely.
     """
-    props = properties(report)
-    if "check_id" not in props:
+    record = ItemRecord.from_report(report)
+    if record is None:
         return
     data.clear()
     if report.passed:
         return
     parts = [f"<div><b>Item</b> <code>{escape(report.nodeid)}</code></div>"]
-    if props.get("title"):
-        parts.append(f"<div><b>Control</b> {escape(props['title'])}</div>")
-    refs = references_text(report)
-    if refs:
+    if record.title:
+        parts.append(f"<div><b>Control</b> {escape(record.title)}</div>")
+    if record.references:
+        refs = ", ".join(f"{reference.label} {reference.requirement}" for reference in record.references)
         parts.append(f"<div><b>References</b> {escape(refs)}</div>")
-    evidence = props.get("evidence")
-    if evidence and report.failed and report.when == "call":
-        pretty = json.dumps(json.loads(evidence), indent=2, ensure_ascii=False)
+    if record.evidence and report.failed and report.when == "call":
+        pretty = json.dumps(record.evidence, indent=2, ensure_ascii=False)
         parts.append(f"<div><b>Evidence</b></div><pre>{escape(pretty)}</pre>")
-    message = message_of(report)
-    if "\n" in message.partition("\nFix: ")[0]:  # more than the headline: an error's full text
-        parts.append(f"<pre>{escape(message)}</pre>")
+    shown = record.finding if report.failed and report.when == "call" and record.finding else record.message
+    if "\n" in shown:  # more than the headline: an error's full text, or a waived finding and its waiver
+        parts.append(f"<pre>{escape(record.message)}</pre>")
     data.append(f'<div class="details">{"".join(parts)}</div>')
 
 

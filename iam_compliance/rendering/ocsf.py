@@ -48,7 +48,7 @@ def event(record: Mapping[str, Any], doc: Mapping[str, Any]) -> dict[str, Any]:
         "finding_info": {"uid": record["id"], "title": record["title"], "desc": record["title"],
                          "types": [record["check_id"]], "created_time": millis},
         "resources": [{"uid": record["resource"], "type": resource_type(record["resource"]),
-                       "cloud_partition": doc["partition"], "region": "global"}],
+                       "cloud_partition": doc["partition"], "region": record["region"] or "global"}],
         "cloud": {"provider": "AWS", "account": {"uid": doc["account_id"], "type_id": 10, "type": "AWS Account"}},
         "remediation": {"desc": record["remediation"] or ""},
         "metadata": {"version": OCSF_VERSION, "event_code": record["check_id"], "profiles": ["cloud", "datetime"],

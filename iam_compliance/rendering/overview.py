@@ -13,23 +13,16 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader
 
-from iam_compliance.controls import FRAMEWORKS, SEVERITIES
+from iam_compliance.controls import SEVERITIES
 from iam_compliance.model.iam import Snapshot
-from iam_compliance.results.log import ControlSummary, ItemResult, ResultLog, severity_rank
+from iam_compliance.results.drift import Drift
+from iam_compliance.results.log import ControlSummary, ResultLog, severity_rank
+from iam_compliance.results.record import ItemRecord
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-REFERENCE_LABELS = {"seed": "Practice", "cis-v5.0": "CIS v5.0", "cis-v3.0": "CIS v3.0", "security-hub": "Security Hub",
-                    "prowler": "Prowler", "scoutsuite": "ScoutSuite", "steampipe": "Steampipe"}
 FIRST_STEPS = 5  # controls listed under "What to do first"
 NAMES_SHOWN = 6  # resources named per step before "and N more"
 DRIFT_SHOWN = 25  # findings listed per drift group
-
-
-@dataclass(frozen=True)
-class Reference:
-    label: str  # "CIS v5.0"
-    requirement: str  # "1.4"
-    framework: str  # the framework's full name, shown on hover
 
 
 @dataclass(frozen=True)
@@ -37,21 +30,12 @@ class Step:
     control: ControlSummary
     names: list[str]
     more: int
-    example: ItemResult
+    example: ItemRecord
 
 
 def percent(part: int, whole: int) -> int | None:
     """Rounded down, so that 100% means every item and 0% none."""
     return 100 * part // whole if whole else None
-
-
-def references(compliance: list[str]) -> list[Reference]:
-    refs = []
-    for entry in compliance:
-        framework, _, requirement = entry.partition(":")
-        full_name = FRAMEWORKS[framework][1] if framework in FRAMEWORKS else framework
-        refs.append(Reference(REFERENCE_LABELS.get(framework, framework), requirement, full_name))
-    return refs
 
 
 def first_steps(controls: list[ControlSummary]) -> list[Step]:
@@ -81,8 +65,8 @@ def verdict(results: ResultLog, snapshot: Snapshot, controls: list[ControlSummar
     return {"state": state, "title": title, "text": text}
 
 
-def drift_groups(drift: Any, limit: int = DRIFT_SHOWN) -> list[dict[str, Any]]:
-    """The drift classification (iam_compliance.results.drift.Drift) as rows: group, count, and the first findings."""
+def drift_groups(drift: Drift, limit: int = DRIFT_SHOWN) -> list[dict[str, Any]]:
+    """The drift classification as rows: group, count, and the first findings."""
     groups = []
     for name, ids in drift.groups():
         shown = sorted(ids, key=lambda i: (severity_rank(drift.severities.get(i, "")), i))[:limit]
@@ -91,7 +75,7 @@ def drift_groups(drift: Any, limit: int = DRIFT_SHOWN) -> list[dict[str, Any]]:
     return groups
 
 
-def render(results: ResultLog, snapshot: Snapshot, drift: Any = None) -> str:
+def render(results: ResultLog, snapshot: Snapshot, drift: Drift | None = None) -> str:
     controls = results.controls()
     evaluated = results.count("passed") + results.count("failed") + results.count("waived")
     steps = first_steps(controls)
@@ -107,7 +91,7 @@ def render(results: ResultLog, snapshot: Snapshot, drift: Any = None) -> str:
         "failed_sources": snapshot.failed_sources(),
         "steps": steps,
         "more_failing": sum(1 for c in controls if c.counts["failed"]) - len(steps),
-        "controls": [(c, references(c.compliance), percent(c.counts["passed"], c.evaluated)) for c in controls],
+        "controls": [(c, percent(c.counts["passed"], c.evaluated)) for c in controls],
         "drift": drift,
         "drift_groups": drift_groups(drift) if drift is not None else [],
     }

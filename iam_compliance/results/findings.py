@@ -11,12 +11,11 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
-import pytest
-
 from iam_compliance.controls import SEVERITIES
 from iam_compliance.model.iam import Snapshot
-from iam_compliance.results.drift import Drift
-from iam_compliance.results.log import OUTCOMES, ResultLog, longrepr_text, properties
+from iam_compliance.results.drift import FINDING_OUTCOMES, Drift
+from iam_compliance.results.log import ResultLog
+from iam_compliance.results.record import OUTCOMES
 from iam_compliance.results.waivers import Waiver, WaiverStatus, governing_waiver
 
 FORMAT = "iam-compliance-findings"
@@ -28,58 +27,23 @@ class FindingsFileError(Exception):
     """A findings file (used as a baseline) cannot be read or is not in this format."""
 
 
-def finding_id(check_id: str, resource: str, variant: str | None = None) -> str:
-    """Stable across runs: the check and the resource (ARN, or account id for account-wide checks), plus the
-    variant for checks that test one resource several ways (e.g. one item per password character class)."""
-    return f"{check_id}:{resource}" + (f"#{variant}" if variant else "")
-
-
-def report_text(report: pytest.TestReport) -> str:
-    """The finding or error sentence, without the "Fix:" line."""
-    return longrepr_text(report).partition("\nFix: ")[0].strip()
-
-
-class FindingsLog:
-    """Each item's result, plus what findings.json needs beyond it: variant, finding sentence, evidence."""
-
-    def __init__(self) -> None:
-        self.results = ResultLog()
-        self.variants: dict[str, str] = {}
-        self.sentences: dict[str, str] = {}
-        self.evidence: dict[str, Any] = {}
-
-    def record(self, report: pytest.TestReport) -> None:
-        self.results.record(report)
-        props = properties(report)
-        if "check_id" not in props:
-            return
-        if "variant" in props:
-            self.variants[report.nodeid] = props["variant"]
-        if report.failed or (report.skipped and hasattr(report, "wasxfail")):
-            self.sentences[report.nodeid] = report_text(report)
-        if "evidence" in props:
-            self.evidence[report.nodeid] = json.loads(props["evidence"])
-
-
-def records(log: FindingsLog) -> list[dict[str, Any]]:
+def records(log: ResultLog) -> list[dict[str, Any]]:
     """One record per item, sorted by finding id; document() adds the waiver and drift fields."""
-    out = []
-    for item in log.results.items.values():
-        variant = log.variants.get(item.nodeid)
-        out.append({
-            "id": finding_id(item.check_id, item.resource, variant),
-            "check_id": item.check_id,
-            "title": item.title,
-            "severity": item.severity,
-            "resource": item.resource,
-            "variant": variant,
-            "outcome": item.outcome,
-            "finding": log.sentences.get(item.nodeid, "") if item.outcome != "skipped" else item.message,
-            "evidence": log.evidence.get(item.nodeid),
-            "remediation": item.remediation or None,
-            "compliance": item.compliance,
-            "test": item.nodeid,
-        })
+    out = [{
+        "id": item.finding_id,
+        "check_id": item.check_id,
+        "title": item.title,
+        "severity": item.severity,
+        "resource": item.resource,
+        "region": item.region,
+        "variant": item.variant,
+        "outcome": item.outcome,
+        "finding": item.statement,
+        "evidence": item.evidence if item.outcome in FINDING_OUTCOMES else None,
+        "remediation": (item.remediation or None) if item.outcome in FINDING_OUTCOMES else None,
+        "compliance": item.compliance,
+        "test": item.nodeid,
+    } for item in log.items.values()]
     return sorted(out, key=lambda r: (r["id"], r["test"]))
 
 

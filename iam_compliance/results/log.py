@@ -1,4 +1,8 @@
-"""One result per check item, built on the controller from the reports pytest sends it."""
+"""The controller's one result log: each check item's record, built from the reports pytest sends it.
+
+Every report plugin reads the same log: ``shared_log`` creates it and registers it as the recorder
+of test reports the first time a plugin asks, so each report is recorded once.
+"""
 
 from __future__ import annotations
 
@@ -7,32 +11,8 @@ from typing import Iterable
 
 import pytest
 
-from iam_compliance.controls import SEVERITIES
-
-OUTCOMES = ("failed", "error", "waived", "passed", "skipped")
-
-
-@dataclass
-class ItemResult:
-    nodeid: str
-    check_id: str
-    severity: str
-    resource: str
-    title: str = ""
-    outcome: str = "passed"  # one of OUTCOMES
-    message: str = ""
-    compliance: list[str] = field(default_factory=list)
-    remediation: str = ""
-
-    @property
-    def entity(self) -> str:
-        """The parametrization id: the entity's name (or the account id for account-wide checks)."""
-        return self.nodeid.rsplit("[", 1)[-1].rstrip("]") if self.nodeid.endswith("]") else self.resource
-
-    @property
-    def finding(self) -> str:
-        """The message without the "Fix:" line that follows a finding."""
-        return self.message.split("\nFix: ", 1)[0]
+from iam_compliance.controls import SEVERITIES, Reference
+from iam_compliance.results.record import OUTCOMES, ItemRecord, phase_outcome
 
 
 @dataclass
@@ -42,83 +22,39 @@ class ControlSummary:
     check_id: str
     title: str
     severity: str
-    compliance: list[str]
+    references: tuple[Reference, ...]
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
-    failures: list[ItemResult] = field(default_factory=list)
+    failures: list[ItemRecord] = field(default_factory=list)
 
     @property
     def evaluated(self) -> int:
         """Items with a verdict: passed, failed, or failed but waived."""
         return self.counts["passed"] + self.counts["failed"] + self.counts["waived"]
 
-    def worst_first_key(self) -> tuple:
+    def worst_first_key(self) -> tuple[int, int, int, int, str]:
         """Controls with findings first, then those with errors; each by severity, then by count."""
         state = 0 if self.counts["failed"] else 1 if self.counts["error"] else 2
         return (state, severity_rank(self.severity), -self.counts["failed"], -self.counts["error"], self.check_id)
 
 
-def properties(report: pytest.TestReport | pytest.CollectReport) -> dict[str, str]:
-    """Single-valued user properties (the last one wins); collection reports have none."""
-    return {name: value for name, value in getattr(report, "user_properties", [])}
-
-
-def phase_outcome(report: pytest.TestReport) -> str | None:
-    """This phase's contribution to the item's outcome, or None when it adds nothing."""
-    if hasattr(report, "wasxfail"):
-        return "waived" if report.skipped else "failed"
-    if report.failed:
-        return "failed" if report.when == "call" else "error"
-    if report.skipped:
-        return "skipped"
-    if report.when == "call":
-        return "passed"
-    return None
-
-
-def longrepr_text(report: pytest.TestReport) -> str:
-    """The finding or error text: str() of the longrepr, not longreprtext, which under xdist
-    starts with the worker's platform line."""
-    if report.longrepr is None:
-        return ""
-    if isinstance(report.longrepr, tuple):  # a skip: (path, line, "Skipped: reason")
-        return str(report.longrepr[2]).removeprefix("Skipped: ")
-    return str(report.longrepr).strip()
-
-
-def message_of(report: pytest.TestReport) -> str:
-    """What the item says: the finding (with its Fix line), the error, the skip reason, or for a
-    waived finding the finding followed by the waiver."""
-    if hasattr(report, "wasxfail"):
-        finding = longrepr_text(report) if report.skipped else ""
-        return f"{finding}\nWaived: {report.wasxfail}" if finding else f"Waived: {report.wasxfail}"
-    return longrepr_text(report)
-
-
 class ResultLog:
-    """Results by node id; later phases override earlier ones only to report something worse."""
+    """Records by node id; later phases override earlier ones only to report something worse."""
 
     def __init__(self) -> None:
-        self.items: dict[str, ItemResult] = {}
+        self.items: dict[str, ItemRecord] = {}
 
     def record(self, report: pytest.TestReport) -> None:
-        props = properties(report)
-        if "check_id" not in props:
+        if phase_outcome(report) is None:
+            return  # a passing setup or teardown adds nothing
+        found = ItemRecord.from_report(report)
+        if found is None:
             return
-        outcome = phase_outcome(report)
-        if outcome is None:
+        if report.nodeid in self.items and report.when == "teardown" and found.outcome != "error":
             return
-        item = self.items.get(report.nodeid)
-        if item is None:
-            item = self.items[report.nodeid] = ItemResult(
-                nodeid=report.nodeid, check_id=props["check_id"], severity=props.get("severity", ""),
-                resource=props.get("resource", ""), title=props.get("title", ""),
-                compliance=[v for k, v in report.user_properties if k == "compliance"],
-            )
-        elif report.when == "teardown" and outcome != "error":
-            return
-        item.outcome = outcome
-        item.message = message_of(report)
-        item.remediation = props.get("remediation", item.remediation)
+        self.items[report.nodeid] = found
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.record(report)
 
     def controls(self) -> list[ControlSummary]:
         """One summary per check, worst first."""
@@ -127,7 +63,7 @@ class ResultLog:
             summary = summaries.get(item.check_id)
             if summary is None:
                 summary = summaries[item.check_id] = ControlSummary(
-                    item.check_id, item.title, item.severity, item.compliance)
+                    item.check_id, item.title, item.severity, item.references)
             summary.counts[item.outcome] += 1
             if item.outcome == "failed":
                 summary.failures.append(item)
@@ -136,6 +72,18 @@ class ResultLog:
     def count(self, outcome: str, severities: Iterable[str] = SEVERITIES) -> int:
         wanted = set(severities)
         return sum(1 for i in self.items.values() if i.outcome == outcome and i.severity in wanted)
+
+
+RESULTS_KEY = pytest.StashKey[ResultLog]()
+
+
+def shared_log(config: pytest.Config) -> ResultLog:
+    """The controller's result log, registered as a plugin (so it records every report once) on first use."""
+    log = config.stash.get(RESULTS_KEY, None)
+    if log is None:
+        log = config.stash[RESULTS_KEY] = ResultLog()
+        config.pluginmanager.register(log, "iam-compliance-results")
+    return log
 
 
 def severity_rank(severity: str) -> int:

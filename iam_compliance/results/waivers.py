@@ -22,6 +22,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import pytest
 import yaml
 
 FIELDS = ("check_id", "resource", "reason", "approver", "expires")
@@ -36,6 +37,10 @@ EXPIRED = "expired"          # past its expiry date: not applied, the findings c
 UNMATCHED = "unmatched"      # matched no check item in this run (misspelt, deleted, or not selected)
 UNVERIFIED = "unverified"    # its resources could not be evaluated (errors), so it is neither used nor stale
 STATUSES = (APPLIED, STALE, EXPIRED, UNMATCHED, UNVERIFIED)
+
+WAIVERS_KEY = pytest.StashKey[list["Waiver"]]()  # the run's waivers, on the controller and every worker
+WAIVER_DATE_KEY = pytest.StashKey[date]()  # the day they are judged by, the same in every process
+ITEM_WAIVER_KEY = pytest.StashKey["Waiver"]()  # on a check item: the waiver that governs it
 
 
 class WaiverError(Exception):
@@ -73,7 +78,8 @@ class Waiver:
     @classmethod
     def from_dict(cls, values: dict[str, str]) -> "Waiver":
         """The inverse of as_dict (how xdist workers receive the controller's waivers)."""
-        return cls(**(values | {"expires": date.fromisoformat(values["expires"])}))
+        return cls(check_id=values["check_id"], resource=values["resource"], reason=values["reason"],
+                   approver=values["approver"], expires=date.fromisoformat(values["expires"]), source=values["source"])
 
 
 def run_date() -> date:
@@ -89,7 +95,7 @@ def _line(node: yaml.Node) -> int:
 def _text(path: Path, field: str, node: yaml.Node) -> str:
     if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null" or not node.value.strip():
         raise WaiverError(f"{path}, line {_line(node)}: {field} must be a non-empty text value.")
-    return node.value.strip()
+    return str(node.value).strip()
 
 
 def _entry(path: Path, node: yaml.Node) -> Waiver:
@@ -179,7 +185,7 @@ def governing_waiver(
     (which does not apply, but the item says so)."""
     found = [waiver for waiver in waivers if waiver.matches(check_id, resource, variant)]
     active = [waiver for waiver in found if not waiver.expired(today)]
-    return (active or found or [None])[0]
+    return (active or found)[0] if found else None
 
 
 @dataclass(frozen=True)
