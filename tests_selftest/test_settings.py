@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from typing import get_args
+
 import pytest
 import yaml
 
+from iam_compliance.model.iam import CHARACTER_CLASSES
 from iam_compliance.settings import (
-    DEFAULTS_PATH, SCHEMA, Choice, Settings, SettingsError, load_settings,
+    DEFAULTS_PATH, SCHEMA, CharacterClassName, Choice, Settings, SettingsError, load_settings,
 )
 from tests_selftest.harness import ROOT, run_pytest
 
@@ -35,6 +38,7 @@ def test_schema_and_defaults_file_agree():
     defaults = yaml.safe_load(DEFAULTS_PATH.read_text())
     assert {section: set(values) for section, values in defaults.items()} == {
         section: set(rules) for section, rules in SCHEMA.items()}
+    assert set(get_args(CharacterClassName)) == set(CHARACTER_CLASSES)
 
 
 def test_settings_are_typed():
