@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from iam_compliance.analysis.admins import is_approved
 from iam_compliance.controls import Finding, control, not_applicable
-from iam_compliance.model.iam import Account, CannotEvaluate, Principal
+from iam_compliance.model.iam import Account, Principal
 from iam_compliance.model.regional import EXTERNAL_ACCESS_TYPES, RegionAnalyzers
 from iam_compliance.settings import Settings
 
@@ -72,15 +72,13 @@ def test_iam_users_managed_centrally(account: Account, settings: Settings) -> No
     if not federation:
         return
     allowed = settings.users.console_users_allowed
-    if not isinstance(allowed, list):
-        raise CannotEvaluate(f"Setting users.console_users_allowed must be a list of user names, not {allowed!r}.")
     console_users = [user for user in snapshot.users.values() if user.credentials.password_enabled]
     people = [user.name for user in console_users if not is_approved(user, allowed)]
     if people:
         raise Finding(
             f"Account {account.id} federates people through {', '.join(federation)}, yet {len(people)} IAM "
             f"user{'' if len(people) == 1 else 's'} still sign{'s' if len(people) == 1 else ''} in with a console "
-            f"password: {_first(people)} (allowed break-glass users: {', '.join(map(str, allowed)) or 'none'}).",
+            f"password: {_first(people)} (allowed break-glass users: {', '.join(allowed) or 'none'}).",
             evidence={"federation": federation, "console_users": people, "allowed": list(allowed)},
         )
 
@@ -100,8 +98,6 @@ def test_iam_entities_tagged(iam_user_or_role: Principal, settings: Settings) ->
     every item is not applicable.
     """
     required = settings.tags.required_keys
-    if not isinstance(required, list) or not all(isinstance(key, str) and key for key in required):
-        raise CannotEvaluate(f"Setting tags.required_keys must be a list of tag keys, not {required!r}.")
     if not required:
         not_applicable("no tag keys are required (tags.required_keys is empty).")
     missing = [key for key in required if key not in iam_user_or_role.tags]

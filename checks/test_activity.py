@@ -14,49 +14,20 @@ from datetime import datetime
 
 from iam_compliance.applicability import skip_excluded_sso_role
 from iam_compliance.controls import Finding, control, not_applicable
-from iam_compliance.model.iam import BadData, CannotEvaluate, Principal, Role, Snapshot, User
+from iam_compliance.model.activity import service_activity
+from iam_compliance.model.iam import Principal, Role, Snapshot, User
 from iam_compliance.settings import Settings
-from iam_compliance.timeutil import age_days, parse_timestamp, short_date
+from iam_compliance.timeutil import age_days, short_date
 
 SOURCES = ["authorization_details", "service_last_accessed"]
-
-
-def _activity(principal: Principal, snapshot: Snapshot) -> list[dict]:
-    """The services IAM lists for the entity, or CannotEvaluate when its job did not succeed."""
-    record = snapshot.data("service_last_accessed")["entities"].get(principal.arn)
-    if record is None:
-        raise BadData(
-            f"The service-last-accessed data has no entry for {principal.kind} {principal.name} ({principal.arn}); "
-            "it was probably created during collection: re-run the audit."
-        )
-    if record.get("status") != "ok":
-        error = record.get("error") or {}
-        raise CannotEvaluate(
-            f"Service last accessed for {principal.kind} {principal.name} could not be read: "
-            f"{error.get('code', 'Unknown')}: {error.get('message', '')}"
-        )
-    return record.get("services", [])
-
-
-def _last_used(principal: Principal, service: dict) -> datetime | None:
-    value = service.get("LastAuthenticated")
-    if value is None:
-        return None
-    try:
-        return parse_timestamp(value)
-    except (TypeError, ValueError):
-        raise BadData(
-            f"Service last accessed for {principal.kind} {principal.name} has LastAuthenticated {value!r} "
-            f"for service {service.get('ServiceNamespace')!r}, which is not a timestamp."
-        ) from None
 
 
 def _check_unused_services(principal: Principal, snapshot: Snapshot, settings: Settings, now: datetime,
                           where: str) -> None:
     """Fail when the principal may use services it has not used within ``service_activity.unused_days``."""
-    data = snapshot.data("service_last_accessed")
-    if not data.get("enabled", True):
-        not_applicable(data.get("reason") or "service-last-accessed data was not collected in this run.")
+    activity = service_activity(snapshot)
+    if not activity.enabled:
+        not_applicable(activity.disabled_reason)
     limit = settings.service_activity.unused_days
     age = age_days(principal.created, now)
     if age < limit:
@@ -64,15 +35,14 @@ def _check_unused_services(principal: Principal, snapshot: Snapshot, settings: S
             f"{principal.kind} {principal.name} was created {age} days ago, less than "
             f"service_activity.unused_days ({limit}); it has not had that long to use its permissions."
         )
-    allowlisted = {str(namespace).lower() for namespace in settings.service_activity.allowlist}
+    allowlisted = {namespace.lower() for namespace in settings.service_activity.allowlist}
     unused: dict[str, datetime | None] = {}
-    for service in _activity(principal, snapshot):
-        namespace = str(service.get("ServiceNamespace", ""))
-        if namespace.lower() in allowlisted:
+    for service in activity.services(principal):
+        if service.namespace.lower() in allowlisted:
             continue
-        last = _last_used(principal, service)
+        last = service.last_authenticated
         if last is None or age_days(last, now) > limit:
-            unused[namespace] = last
+            unused[service.namespace] = last
     if unused:
         listed = ", ".join(
             f"{ns} (never used in IAM's tracking period)" if last is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from iam_compliance.analysis.admins import AdminVerdict, admins, evaluate_admin, is_approved, uncounted_admin_roles
 from iam_compliance.controls import Finding, control, not_applicable
-from iam_compliance.model.iam import Account, Principal, User
+from iam_compliance.model.iam import Account, Group, Principal, User
 from iam_compliance.analysis.policy import AdminRules
 from iam_compliance.model.principals import detach_command, principal_id
 from iam_compliance.settings import Settings
@@ -133,7 +133,7 @@ def test_principal_no_administrator_access(iam_principal: Principal, settings: S
     if not verdict.is_admin or is_approved(iam_principal, settings.admins.approved):
         return
     what = f"{iam_principal.kind.capitalize()} {iam_principal.name}"
-    if iam_principal.kind == "group":
+    if isinstance(iam_principal, Group):
         members = iam_principal.member_names
         what += f" (members: {', '.join(members) if members else 'none'})"
     first = verdict.reasons[0].source

@@ -6,15 +6,11 @@ four character classes, no expiry, no reuse prevention); every check here then f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Mapping
 
-import pytest
-
 from iam_compliance.controls import Finding, control
-from iam_compliance.model.iam import Account, BadData, CannotEvaluate
-from fixtures.session import get_settings
-from iam_compliance.settings import Settings
+from iam_compliance.model.iam import CHARACTER_CLASSES, Account, BadData
+from iam_compliance.settings import CharacterClassName, Settings
 
 AWS_DEFAULT_MIN_LENGTH = 8
 # Omitted from a custom policy (UpdateAccountPasswordPolicy defaults): length 6, no reuse prevention, no expiry.
@@ -34,21 +30,6 @@ CLI_OPTIONS = (
 )
 
 
-@dataclass(frozen=True)
-class CharacterClass:
-    field: str
-    requirement: str
-    security_hub: str
-
-
-CHARACTER_CLASSES = {  # the names used in password_policy.character_classes
-    "uppercase": CharacterClass("RequireUppercaseCharacters", "an uppercase letter (A-Z)", "IAM.11"),
-    "lowercase": CharacterClass("RequireLowercaseCharacters", "a lowercase letter (a-z)", "IAM.12"),
-    "numbers": CharacterClass("RequireNumbers", "a number (0-9)", "IAM.14"),
-    "symbols": CharacterClass("RequireSymbols", "a symbol such as ! @ # $ %", "IAM.13"),
-}
-
-
 def _update_command(policy: Mapping[str, Any], **changes: Any) -> str:
     """The CLI call that applies ``changes`` and keeps every other setting of ``policy``.
 
@@ -65,11 +46,6 @@ def _update_command(policy: Mapping[str, Any], **changes: Any) -> str:
     return " ".join(parts)
 
 
-def _configured_classes(settings: Settings) -> list[str]:
-    """``password_policy.character_classes`` as distinct names, in order (null means none)."""
-    return list(dict.fromkeys(map(str, settings.password_policy.character_classes or [])))
-
-
 def _recommended_policy(settings: Settings) -> dict[str, Any]:
     """The policy these settings ask for, used as the fix when the account has none."""
     wanted = settings.password_policy
@@ -79,9 +55,8 @@ def _recommended_policy(settings: Settings) -> dict[str, Any]:
         "MaxPasswordAge": wanted.max_age_days,
         "AllowUsersToChangePassword": True,
     }
-    for name in _configured_classes(settings):
-        if name in CHARACTER_CLASSES:
-            policy[CHARACTER_CLASSES[name].field] = True
+    for name in settings.password_policy.character_classes:
+        policy[CHARACTER_CLASSES[name].field] = True
     return policy
 
 
@@ -180,42 +155,21 @@ def test_password_policy_reuse_prevention(account: Account, settings: Settings) 
         )
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """One item per character class in ``password_policy.character_classes``, in the order configured."""
-    if "character_class" not in metafunc.fixturenames:
-        return
-    names = _configured_classes(get_settings(metafunc.config))
-    if not names:
-        reason = "Not applicable: password_policy.character_classes is empty, so no character class is required."
-        metafunc.parametrize("character_class", [pytest.param(None, id="none", marks=pytest.mark.skip(reason=reason))])
-        return
-    metafunc.parametrize("character_class", [pytest.param(name, id=name, marks=_class_marks(name)) for name in names])
-
-
-def _class_marks(name: str) -> list[pytest.MarkDecorator]:
-    """Each class maps to its own Security Hub control; an unknown name ERRORs in the check."""
-    known = CHARACTER_CLASSES.get(name)
-    return [pytest.mark.compliance(framework="security-hub", id=known.security_hub)] if known else []
-
-
 @control(
     "password_policy_character_class", severity="medium", sources=["password_policy"],
     refs={"seed": 23, "security-hub": "IAM.7"},
     remediation="aws iam update-account-password-policy --require-uppercase-characters --require-lowercase-characters "
                 "--require-numbers --require-symbols (the call replaces the whole policy: pass the other settings too)",
 )
-def test_password_policy_character_class(account: Account, character_class: str, settings: Settings) -> None:
+def test_password_policy_character_class(
+    account: Account, character_class: CharacterClassName, settings: Settings,
+) -> None:
     """The password policy requires each configured character class.
 
     One item per class in ``password_policy.character_classes`` (uppercase, lowercase, numbers,
     symbols; Security Hub IAM.11-IAM.14). CIS dropped composition rules and NIST SP 800-63B advises
     against them, so the list can be shortened or emptied.
     """
-    if character_class not in CHARACTER_CLASSES:
-        raise CannotEvaluate(
-            f"Setting password_policy.character_classes contains {character_class!r}; "
-            f"the classes are {', '.join(CHARACTER_CLASSES)}."
-        )
     wanted = CHARACTER_CLASSES[character_class]
     policy = _custom_policy(account, settings, "no single character class is required (any three of four)",
                             f"every password must contain {wanted.requirement}")

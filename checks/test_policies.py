@@ -8,20 +8,16 @@ from __future__ import annotations
 
 from iam_compliance.analysis.admins import is_human_role, why_not_human
 from iam_compliance.controls import Finding, control, not_applicable
-from iam_compliance.model.iam import Account, CannotEvaluate, ManagedPolicy, Principal
+from iam_compliance.model.iam import Account, ManagedPolicy, Principal
 from iam_compliance.analysis.policy import full_admin_statements, service_wildcards
 from iam_compliance.model.principals import (
     InlinePolicy, attached_to, aws_managed_arn, boundary_only, detach_command, principal_id,
 )
-from iam_compliance.settings import Settings
-
-FULL_ADMIN_SCOPES = ("cis", "securityhub")
+from iam_compliance.settings import FullAdminScope, Settings
 
 
-def _full_admin_applies(policy: ManagedPolicy | InlinePolicy, scope: str) -> None:
+def _full_admin_applies(policy: ManagedPolicy | InlinePolicy, scope: FullAdminScope) -> None:
     """Skip, with the reason, policies outside ``policies.full_admin_scope``."""
-    if scope not in FULL_ADMIN_SCOPES:
-        raise CannotEvaluate(f"Setting policies.full_admin_scope must be cis or securityhub, not {scope!r}.")
     if isinstance(policy, InlinePolicy):
         if scope == "securityhub":
             not_applicable("Security Hub IAM.1 evaluates customer managed policies only "

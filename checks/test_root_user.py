@@ -3,58 +3,48 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
-from typing import Any
 
 import pytest
 
 from iam_compliance.controls import Finding, control, not_applicable
-from iam_compliance.model.iam import Account, BadData, CannotEvaluate, CredentialRow
+from iam_compliance.model.iam import CREDENTIAL_SLOTS, Account, BadData, CannotEvaluate, CredentialUse, SlotKind
 from iam_compliance.settings import Settings
-from iam_compliance.timeutil import age_days, parse_timestamp, short_date
+from iam_compliance.timeutil import age_days, short_date
 
-SLOTS = (1, 2)  # the credential report has two columns per credential kind
-NOUNS = {"access_key": "access key", "cert": "signing certificate"}
+NOUNS: dict[SlotKind, str] = {"access_key": "access key", "cert": "signing certificate"}
 # Security Hub does not offer IAM.6 in China and GovCloud; hardware root MFA is assessed in the commercial partition.
 NO_HARDWARE_MFA_PARTITIONS = ("aws-cn", "aws-us-gov")
-MFA_RULES = ("cis-v5", "cis-v3")
-LAST_USE_COLUMNS = {  # credential report column -> the root credential it describes
-    "password_last_used": "password (console sign-in)",
-    "access_key_1_last_used_date": "access key 1",
-    "access_key_2_last_used_date": "access key 2",
-}
 
 
 def _root_arn(account: Account) -> str:
     return f"arn:{account.partition}:iam::{account.id}:root"
 
 
-def _active_flags(account: Account, kind: str) -> str:
+def _active_flags(account: Account, kind: SlotKind) -> str:
     """'access key 1 active, access key 2 inactive' from the credential report, or why it is unknown."""
     try:
         root = account.root_credentials
-        flags = [root.flag(f"{kind}_{slot}_active") for slot in SLOTS]
+        flags = [root.active(kind, slot) for slot in CREDENTIAL_SLOTS]
     except CannotEvaluate as exc:  # evidence only; the verdict does not depend on it
         return f"credential report not usable: {exc}"
-    return ", ".join(f"{NOUNS[kind]} {slot} {'active' if flag else 'inactive'}" for slot, flag in zip(SLOTS, flags))
+    return ", ".join(f"{NOUNS[kind]} {slot} {'active' if flag else 'inactive'}"
+                     for slot, flag in zip(CREDENTIAL_SLOTS, flags))
 
 
 def _passwordless_root_exempt(account: Account, settings: Settings) -> bool:
     """Under CIS v5 (``root.mfa_rule: cis-v5``) a root user without a password needs no MFA: it cannot sign in."""
-    rule = settings.root.mfa_rule
-    if rule not in MFA_RULES:
-        raise CannotEvaluate(f"Setting root.mfa_rule must be one of {', '.join(MFA_RULES)}, not {rule!r}.")
-    return rule == "cis-v5" and account.summary.get("AccountPasswordPresent") == 0
+    return settings.root.mfa_rule == "cis-v5" and account.summary.get("AccountPasswordPresent") == 0
 
 
-def _report_shows_active(account: Account, kind: str) -> bool:
+def _report_shows_active(account: Account, kind: SlotKind) -> bool:
     """The credential report, when readable, marks a root credential of this kind active."""
     try:
-        return bool(_active_slots(account.root_credentials, kind))
+        return bool(account.root_credentials.active_slots(kind))
     except CannotEvaluate:
         return False  # the summary alone decides; the message says the report was not usable
 
 
-def _none_present(account: Account, summary_key: str, kind: str) -> None:
+def _none_present(account: Account, summary_key: str, kind: SlotKind) -> None:
     """Fails when GetAccountSummary counts any root credential of this kind (active or inactive), or
     when the credential report shows an active one although the summary does not: either is evidence."""
     present = account.summary_value(summary_key)
@@ -64,10 +54,6 @@ def _none_present(account: Account, summary_key: str, kind: str) -> None:
             f"(GetAccountSummary {summary_key}={present}; {_active_flags(account, kind)}).",
             evidence={summary_key: present},
         )
-
-
-def _active_slots(root: CredentialRow, kind: str) -> list[int]:
-    return [slot for slot in SLOTS if root.flag(f"{kind}_{slot}_active")]
 
 
 @control(
@@ -91,7 +77,7 @@ def test_root_no_access_keys(account: Account) -> None:
     remediation="Delete the root access key: sign in as the root user, open Security credentials, Access keys. "
                 "If something truly needs it, move that to an IAM role or user first.",
 )
-@pytest.mark.parametrize("slot", SLOTS, ids=lambda slot: f"key{slot}")
+@pytest.mark.parametrize("slot", CREDENTIAL_SLOTS, ids=lambda slot: f"key{slot}")
 def test_root_access_keys_rotated(account: Account, slot: int, settings: Settings, collected_at: datetime) -> None:
     """Root access keys, if any, were created within the last 90 days.
 
@@ -101,10 +87,10 @@ def test_root_access_keys_rotated(account: Account, slot: int, settings: Setting
     ``root.access_key_max_age_days``; a key exactly that old passes.
     """
     root = account.root_credentials
-    if not root.flag(f"access_key_{slot}_active"):
+    if not root.active("access_key", slot):
         not_applicable(f"the root user of account {account.id} has no active access key in slot {slot}.")
     limit = settings.root.access_key_max_age_days
-    created = root.required_date(f"access_key_{slot}_last_rotated", f"root access key {slot} is active")
+    created = root.last_rotated("access_key", slot, f"root access key {slot} is active")
     age = age_days(created, collected_at)
     if age > limit:
         raise Finding(
@@ -147,11 +133,11 @@ def test_root_signing_certificates_rotated(account: Account, settings: Settings,
     ``root.signing_certificate_max_age_days``; a certificate exactly that old passes.
     """
     root = account.root_credentials
-    slots = _active_slots(root, "cert")
+    slots = root.active_slots("cert")
     if not slots:
         not_applicable(f"the root user of account {account.id} has no active signing certificate.")
     limit = settings.root.signing_certificate_max_age_days
-    uploaded = {slot: root.required_date(f"cert_{slot}_last_rotated", f"root signing certificate {slot} is active") for slot in slots}
+    uploaded = {slot: root.last_rotated("cert", slot, f"root signing certificate {slot} is active") for slot in slots}
     ages = {slot: age_days(when, collected_at) for slot, when in uploaded.items()}
     old = {slot: age for slot, age in ages.items() if age > limit}
     if old:
@@ -160,7 +146,7 @@ def test_root_signing_certificates_rotated(account: Account, settings: Settings,
         raise Finding(
             f"The root user of account {account.id} has {len(old)} active signing "
             f"certificate{'s' if len(old) > 1 else ''} older than {limit} days ({details}).",
-            evidence={f"cert_{slot}_last_rotated": uploaded[slot].isoformat() for slot in old},
+            evidence={root.slot_column("cert", slot, "last_rotated"): uploaded[slot].isoformat() for slot in old},
         )
 
 
@@ -235,27 +221,20 @@ def test_root_hardware_mfa_enabled(account: Account, settings: Settings) -> None
         )
 
 
-def _attested_date(value: Any, setting: str, now: datetime) -> datetime | None:
-    """A configured date (YAML date, datetime or ISO 8601 text) as aware UTC; None when not set."""
+def _attested_change(value: date | None, now: datetime) -> datetime | None:
+    """``root.password_last_changed`` (a date, or a timestamp) as aware UTC; None when not attested.
+
+    A change after the audit is not evidence about the account the snapshot shows.
+    """
     if value is None:
         return None
-    if isinstance(value, datetime):
-        parsed = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    elif isinstance(value, date):
-        parsed = datetime.combine(value, time(), tzinfo=timezone.utc)
-    else:
-        try:
-            parsed = parse_timestamp(value) if isinstance(value, str) else None
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            raise CannotEvaluate(f"Setting {setting} must be a date as YYYY-MM-DD (e.g. 2025-01-31), not {value!r}.")
-    if parsed > now:
+    changed = value if isinstance(value, datetime) else datetime.combine(value, time(), tzinfo=timezone.utc)
+    if changed > now:
         raise CannotEvaluate(
-            f"Setting {setting} is {short_date(parsed)}, after the audit date {short_date(now)}; "
-            "it must be the date the change was made."
+            f"The attested root password change (root.password_last_changed {short_date(changed)}) is after the "
+            f"audit date {short_date(now)}, so the password's age at the audit is unknown; replay a newer snapshot."
         )
-    return parsed
+    return changed
 
 
 @control(
@@ -272,7 +251,7 @@ def test_root_password_rotated(account: Account, settings: Settings, collected_a
     that reason. Fails when the attested date is more than ``root.password_max_age_days`` ago.
     A root user without a password (GetAccountSummary AccountPasswordPresent 0) is not applicable.
     """
-    changed = _attested_date(settings.root.password_last_changed, "root.password_last_changed", collected_at)
+    changed = _attested_change(settings.root.password_last_changed, collected_at)
     if account.summary.get("AccountPasswordPresent") == 0:
         not_applicable(f"the root user of account {account.id} has no password.")
     if changed is None:
@@ -290,6 +269,10 @@ def test_root_password_rotated(account: Account, settings: Settings, collected_a
         )
 
 
+def _root_credential(use: CredentialUse) -> str:
+    return "password (console sign-in)" if use.slot is None else use.credential
+
+
 @control(
     "root_not_recently_used", severity="high", sources=["credential_report"],
     refs={"cis-v5.0": "1.6", "cis-v3.0": "1.7", "security-hub": "IAM.20"},
@@ -305,16 +288,17 @@ def test_root_not_recently_used(account: Account, settings: Settings, collected_
     passes. CIS gives no number; 90 days follows ScoutSuite and Steampipe. (Security Hub IAM.20 is retired.)
     """
     root = account.root_credentials
-    uses = {column: when for column in LAST_USE_COLUMNS if (when := root.date(column)) is not None}
+    uses = root.last_uses()
     if not uses:
         return
-    column, last = max(uses.items(), key=lambda item: item[1])
+    latest = max(uses, key=lambda use: use.when)
+    last = latest.when
     window = settings.root.min_days_since_last_use
     age = max(age_days(last, collected_at), 0)  # a clock a little ahead of the audit still means "just used"
     if age < window:
         raise Finding(
             f"The root user of account {account.id} was used {age} days ago, on {short_date(last)}, through its "
-            f"{LAST_USE_COLUMNS[column]} (credential report {column}); root should not have been used "
+            f"{_root_credential(latest)} (credential report {latest.column}); root should not have been used "
             f"in the last {window} days.",
-            evidence={name: when.isoformat() for name, when in uses.items()},
+            evidence={use.column: use.when.isoformat() for use in uses},
         )

@@ -12,18 +12,10 @@ from datetime import datetime
 import pytest
 
 from iam_compliance.controls import Finding, control, not_applicable
-from iam_compliance.model.iam import CannotEvaluate, CredentialRow, User
+from iam_compliance.model.iam import CredentialRow, User
 from iam_compliance.model.credentials import AccessKey, SigningCertificate, UserCredential, user_access_keys
 from iam_compliance.settings import Settings
 from iam_compliance.timeutil import age_days, short_date
-
-LAST_USE_COLUMNS = {  # credential report column -> the credential it describes
-    "password_last_used": "console sign-in",
-    "access_key_1_last_used_date": "access key 1",
-    "access_key_2_last_used_date": "access key 2",
-}
-ACCESS_KEY_COUNT_MODES = ("cis", "strict")
-MFA_SCOPES = ("console", "all")
 
 
 def _days(n: int) -> str:
@@ -47,15 +39,6 @@ def _require_rotated(
             evidence={verb: since.isoformat(), "age_days": age, "limit_days": limit},
             remediation=remediation,
         )
-
-
-def _choice(settings: Settings, name: str, allowed: tuple[str, ...]) -> str:
-    """A setting that must be one of a few words; anything else cannot be evaluated."""
-    section, key = name.split(".")
-    value = getattr(getattr(settings, section), key)
-    if value not in allowed:
-        raise CannotEvaluate(f"Setting {name} must be one of {', '.join(allowed)}, not {value!r}.")
-    return value
 
 
 @control(
@@ -95,7 +78,7 @@ def test_user_at_most_one_access_key(iam_user: User, settings: Settings) -> None
     rotation, which should take hours, not weeks. ``strict`` counts keys of any status, as listed
     by ListAccessKeys (an inactive key left behind is still a credential that can be re-enabled).
     """
-    if _choice(settings, "users.access_key_count_mode", ACCESS_KEY_COUNT_MODES) == "strict":
+    if settings.users.access_key_count_mode == "strict":
         keys = user_access_keys(iam_user.snapshot, iam_user.name)
         if len(keys) > 1:
             listed = ", ".join(f"{k.id} ({k.status.lower()}, created {short_date(k.created)})" for k in keys)
@@ -144,7 +127,7 @@ def test_user_no_inline_policies(iam_user: User, settings: Settings) -> None:
 
 def _last_activity(credentials: CredentialRow) -> tuple[datetime, str] | None:
     """The latest console sign-in or access-key use in the credential report, and which credential it was."""
-    uses = [(when, what) for column, what in LAST_USE_COLUMNS.items() if (when := credentials.date(column))]
+    uses = [(use.when, use.credential) for use in credentials.last_uses()]
     return max(uses) if uses else None
 
 
@@ -164,7 +147,7 @@ def test_user_has_recent_activity(iam_user: User, settings: Settings, collected_
     """
     credentials = iam_user.credentials
     limit = settings.users.inactivity_days
-    created = credentials.required_date("user_creation_time", "every user has a creation time")
+    created = credentials.created
     age = age_days(created, collected_at)
     if age <= limit:
         not_applicable(f"user {iam_user.name} was created {_days(age)} ago on {short_date(created)}, "
@@ -199,7 +182,7 @@ def test_user_mfa_enabled(iam_user: User, settings: Settings) -> None:
     mfa_active. Evaluated only with ``users.mfa_scope: all``; with the default ``console`` every item
     is skipped with that reason, and user_console_mfa_enabled covers the users who can sign in.
     """
-    if _choice(settings, "users.mfa_scope", MFA_SCOPES) != "all":
+    if settings.users.mfa_scope != "all":
         pytest.skip("Not evaluated: users.mfa_scope is console, so only users with a console password need MFA "
                     "(user_console_mfa_enabled); set users.mfa_scope: all to require it for every user.")
     if not iam_user.credentials.mfa_active:
@@ -345,15 +328,15 @@ def test_user_console_password_used(iam_user: User, settings: Settings, collecte
         not_applicable(f"user {iam_user.name} has no console password.")
     limit = settings.users.unused_password_days
     fix = f"aws iam delete-login-profile --user-name {iam_user.name}"
-    last_used = credentials.date("password_last_used")
+    last_used = credentials.password_last_used
     if last_used is None:
-        changed = credentials.required_date("password_last_changed", "password_enabled is true")
+        changed = credentials.password_last_changed("password_enabled is true")
         age = age_days(changed, collected_at)
         if age > limit:
             raise Finding(
                 f"User {iam_user.name} has a console password that has never been used since it was set {age} days "
                 f"ago on {short_date(changed)}; passwords unused for more than {limit} days must be disabled.",
-                evidence={"password_last_used": credentials.text("password_last_used"),
+                evidence={"password_last_used": credentials.text(CredentialRow.PASSWORD_LAST_USED),
                           "password_last_changed": changed.isoformat(), "limit_days": limit},
                 remediation=fix,
             )
@@ -407,11 +390,10 @@ def test_user_no_access_keys_from_initial_setup(iam_user: User) -> None:
     credentials = iam_user.credentials
     if not credentials.password_enabled:
         not_applicable(f"user {iam_user.name} has no console password.")
-    unused = [slot for slot in credentials.active_access_key_slots
-              if credentials.date(f"access_key_{slot}_last_used_date") is None]
+    unused = [slot for slot in credentials.active_access_key_slots if credentials.access_key_last_used(slot) is None]
     if unused:
         created = ", ".join(
-            f"slot {slot} created {short_date(credentials.required_date(f'access_key_{slot}_last_rotated', 'the key is active'))}"
+            f"slot {slot} created {short_date(credentials.last_rotated('access_key', slot, 'the key is active'))}"
             for slot in unused
         )
         raise Finding(

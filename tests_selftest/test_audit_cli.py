@@ -19,8 +19,9 @@ def demo_snapshot(tmp_path_factory):
 
 
 def replay(snapshot, reports, *args, env=None):
-    return run_pytest("checks", "--snapshot", str(snapshot), "--reports-dir", str(reports), "-p", "no:cacheprovider",
-                      *args, env=env)
+    """Replay a demo snapshot: ``--demo --snapshot PATH`` (the demo organisation's settings apply)."""
+    return run_pytest("checks", "--demo", "--snapshot", str(snapshot), "--reports-dir", str(reports),
+                      "-p", "no:cacheprovider", *args, env=env)
 
 
 def test_demo_audit_prints_findings_not_tracebacks(tmp_path):
@@ -46,6 +47,28 @@ def test_replaying_the_demo_snapshot_reproduces_the_demo_run(tmp_path):
     assert junit_outcomes(tmp_path / "demo" / "junit.xml") == junit_outcomes(tmp_path / "replay" / "junit.xml")
     demo_findings = json.loads((tmp_path / "demo" / "findings.json").read_text())["findings"]
     assert demo_findings == json.loads((tmp_path / "replay" / "findings.json").read_text())["findings"]
+
+
+def test_demo_snapshot_replayed_without_demo_is_a_usage_error(demo_snapshot, tmp_path):
+    """The demo's settings come with --demo: a demo snapshot replayed without it would silently differ."""
+    run = run_pytest("checks", "--snapshot", str(demo_snapshot), "--reports-dir", str(tmp_path), "-p", "no:cacheprovider")
+    assert run.returncode == pytest.ExitCode.USAGE_ERROR
+    assert run.stderr.strip() == (
+        f"ERROR: {demo_snapshot} is a snapshot of the demo account: replay it with --demo --snapshot {demo_snapshot}, "
+        "so that the demo organisation's settings apply as when it was collected."
+    )
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_demo_option_with_another_snapshot_is_a_usage_error(demo_snapshot, tmp_path):
+    doc = json.loads(demo_snapshot.read_text())
+    del doc["demo"]
+    other = snapshot_file.save(doc, tmp_path / "other.json")
+    run = run_pytest("checks", "--demo", "--snapshot", str(other), "--reports-dir", str(tmp_path / "r"),
+                     "-p", "no:cacheprovider")
+    assert run.returncode == pytest.ExitCode.USAGE_ERROR
+    assert f"--demo --snapshot replays a snapshot of the demo account, and {other} is not one" in run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
 
 
 def test_every_junit_testcase_carries_check_resource_and_severity(demo_snapshot, tmp_path):
@@ -81,8 +104,10 @@ def test_selection_by_severity_and_framework(demo_snapshot, tmp_path):
 
 def test_last_failed_reruns_only_findings(demo_snapshot, tmp_path):
     cache = ["-o", f"cache_dir={tmp_path / 'cache'}"]
-    first = run_pytest("checks", "--snapshot", str(demo_snapshot), "--reports-dir", str(tmp_path / "1"), *cache)
-    again = run_pytest("checks", "--snapshot", str(demo_snapshot), "--reports-dir", str(tmp_path / "2"), "--lf", *cache)
+    first = run_pytest("checks", "--demo", "--snapshot", str(demo_snapshot), "--reports-dir", str(tmp_path / "1"),
+                       *cache)
+    again = run_pytest("checks", "--demo", "--snapshot", str(demo_snapshot), "--reports-dir", str(tmp_path / "2"),
+                       "--lf", *cache)
     assert first.returncode == again.returncode == 1
     cases = junit_outcomes(tmp_path / "2" / "junit.xml")
     assert cases and all(outcome in ("failure", "error") for outcome, _ in cases.values())

@@ -61,11 +61,6 @@ def test_policy_no_full_admin(aws, audit):
     assert hub.outcome("policy_no_full_admin", "boundary-star") == "skipped"
     assert "used only as a permissions boundary" in hub.message("policy_no_full_admin", "boundary-star")
 
-    bad = audit("policy_no_full_admin", args=["--set", "policies.full_admin_scope=nist"])
-    assert bad.outcome("policy_no_full_admin", "legacy") == "error"
-    assert "policies.full_admin_scope must be cis or securityhub, not 'nist'" in bad.message("policy_no_full_admin", "legacy")
-
-
 def test_customer_policy_no_service_wildcard(aws, audit):
     aws.aws_policy("PowerUserAccess")
     aws.user("u", managed=["arn:aws:iam::aws:policy/PowerUserAccess"])

@@ -72,15 +72,6 @@ def test_user_at_most_one_access_key_strict_mode_counts_inactive_keys(aws, audit
     )
 
 
-def test_user_at_most_one_access_key_rejects_an_unknown_mode(aws, audit):
-    aws.user("one-key", keys=[Key()])
-    result = audit("user_at_most_one_access_key", args=["--set", "users.access_key_count_mode=lenient"])
-    assert result.outcome("user_at_most_one_access_key", "one-key") == "error"
-    assert result.message("user_at_most_one_access_key", "one-key") == (
-        "Could not evaluate: Setting users.access_key_count_mode must be one of cis, strict, not 'lenient'."
-    )
-
-
 def test_user_has_recent_activity(aws, audit):
     aws.user("signed-in", password=True, password_last_used_days=5)
     aws.user("key-used", keys=[Key(age_days=300, last_used_days=3)])

@@ -52,11 +52,11 @@ def failing_source(doc: dict, source: str) -> dict:
 
 
 def run_audit(pytester: pytest.Pytester, snapshot: Path, *args: str, in_subprocess: bool = False) -> pytest.RunResult:
-    """``pytest checks --snapshot PATH --reports-dir <next to it>/reports ARGS``."""
+    """``pytest checks --demo --snapshot PATH --reports-dir <next to it>/reports ARGS`` (a demo snapshot)."""
     run = pytester.runpytest_subprocess if in_subprocess else pytester.runpytest
     return run(
-        str(ROOT / "checks"), "-c", str(ROOT / "pytest.ini"), "--rootdir", str(ROOT), "--snapshot", str(snapshot),
-        "--reports-dir", str(snapshot.parent / "reports"), "-p", "no:cacheprovider", *args,
+        str(ROOT / "checks"), "-c", str(ROOT / "pytest.ini"), "--rootdir", str(ROOT), "--demo", "--snapshot",
+        str(snapshot), "--reports-dir", str(snapshot.parent / "reports"), "-p", "no:cacheprovider", *args,
     )
 
 
@@ -75,7 +75,7 @@ def full_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     directory = tmp_path_factory.mktemp("full")
     snapshot = save_snapshot(directory)
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "checks", "--snapshot", str(snapshot), "--reports-dir",
+        [sys.executable, "-m", "pytest", "checks", "--demo", "--snapshot", str(snapshot), "--reports-dir",
          str(directory / "reports"), "-p", "no:cacheprovider", "-q"],
         cwd=ROOT, capture_output=True, text=True,
     )

@@ -17,6 +17,7 @@ from typing import Iterable, Iterator
 from iam_compliance.model.iam import BadData, Group, Principal, Role, Snapshot, User
 from iam_compliance.analysis.policy import AdminGrant, AdminRules, admin_grants, deny_all_statement, document_is_admin
 from iam_compliance.model.principals import managed_policy, principal_id
+from iam_compliance.settings import AdminScope
 
 ADMINISTRATOR_ACCESS = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/AdministratorAccess$")
 AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/")
@@ -203,23 +204,21 @@ def is_human_role(role: Role) -> bool:
     return not role.service_linked and any(kind in people for kind, _ in trust_principals(role))
 
 
-def counted_principals(snapshot: Snapshot, scope: str) -> list[Principal]:
+def counted_principals(snapshot: Snapshot, scope: AdminScope) -> list[Principal]:
     """The principals the admin count covers under ``admins.scope`` (users | users_and_human_roles)."""
     principals: list[Principal] = list(snapshot.users.values())
     if scope == "users_and_human_roles":
         principals += [role for role in snapshot.roles.values() if is_human_role(role)]
-    elif scope != "users":
-        raise BadData(f"Setting admins.scope must be users or users_and_human_roles, not {scope!r}.")
     return principals
 
 
-def admins(snapshot: Snapshot, rules: AdminRules, scope: str) -> list[AdminVerdict]:
+def admins(snapshot: Snapshot, rules: AdminRules, scope: AdminScope) -> list[AdminVerdict]:
     """The counted administrators, users first, each with how it is admin."""
     verdicts = (evaluate_admin(principal, rules) for principal in counted_principals(snapshot, scope))
     return [verdict for verdict in verdicts if verdict.is_admin]
 
 
-def uncounted_admin_roles(snapshot: Snapshot, rules: AdminRules, scope: str) -> dict[str, str]:
+def uncounted_admin_roles(snapshot: Snapshot, rules: AdminRules, scope: AdminScope) -> dict[str, str]:
     """Admin roles left out of the count, with why: machine identities, or every role under scope ``users``."""
     counted = {principal_id(p) for p in counted_principals(snapshot, scope)}
     return {
@@ -233,6 +232,6 @@ def is_approved(principal: Principal, patterns: Iterable[str]) -> str:
     """The ``admins.approved`` entry (name, kind/name or ARN, globs allowed) that names the principal, or ""."""
     names = (principal.name, principal_id(principal), principal.arn)
     for pattern in patterns:
-        if any(fnmatch.fnmatchcase(name.lower(), str(pattern).lower()) for name in names):
-            return str(pattern)
+        if any(fnmatch.fnmatchcase(name.lower(), pattern.lower()) for name in names):
+            return pattern
     return ""

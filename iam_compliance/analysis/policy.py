@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 from iam_compliance.model.iam import BadData
+from iam_compliance.settings import AdminsSettings
 
 # A resource pattern that matches every one of these ARNs matches "everything" (e.g. "*", "arn:*", "arn:aws:*").
 _SAMPLE_ARNS = (
@@ -173,7 +174,7 @@ class AdminRules:
     notaction_is_admin: bool = True
 
     @classmethod
-    def from_settings(cls, admins: Any) -> "AdminRules":
+    def from_settings(cls, admins: AdminsSettings) -> "AdminRules":
         return cls(count_conditional=admins.count_conditional, notaction_is_admin=admins.notaction_is_admin)
 
     def counts(self, grant: AdminGrant) -> bool:

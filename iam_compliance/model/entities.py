@@ -1,4 +1,9 @@
-"""The entity kinds a check can be parametrized over: fixture name -> how to list them."""
+"""What a check can be parametrized over: entity kinds listed from the snapshot (fixture name -> how to
+list them), and parameter kinds listed from the settings (e.g. the password character classes).
+
+Entities carry the item's resource; parameters are plain text that tells items of one resource apart
+(they become part of the finding id, e.g. ``#character_class=symbols``).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from iam_compliance.model import credentials as model_credentials, regional as model_regional
-from iam_compliance.model.iam import Snapshot
+from iam_compliance.model.iam import CHARACTER_CLASSES, Snapshot
 from iam_compliance.model.principals import all_policies, principals
+from iam_compliance.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -58,4 +64,33 @@ register(EntityKind("region_analyzers", "audited regions", ("access_analyzers",)
 register(EntityKind(
     "iam_user_or_role", "IAM users and roles (service-linked roles excluded)", ("authorization_details",),
     lambda s: {key: p for key, p in principals(s).items() if p.kind in ("user", "role")},
+))
+
+
+@dataclass(frozen=True)
+class ParameterValue:
+    value: str  # the item's test id and parameter value
+    compliance: tuple[tuple[str, str], ...] = ()  # (framework, requirement) this value maps to, besides the check's
+
+
+@dataclass(frozen=True)
+class ParameterKind:
+    fixture: str
+    list_values: Callable[[Settings], list[ParameterValue]]  # in the order configured
+    none_reason: str  # why the check is not applicable when there is no value
+
+
+PARAMETER_KINDS: dict[str, ParameterKind] = {}
+
+
+def register_parameter(kind: ParameterKind) -> ParameterKind:
+    PARAMETER_KINDS[kind.fixture] = kind
+    return kind
+
+
+register_parameter(ParameterKind(
+    "character_class",
+    lambda settings: [ParameterValue(name, (("security-hub", CHARACTER_CLASSES[name].security_hub),))
+                      for name in settings.password_policy.character_classes],
+    "password_policy.character_classes is empty, so no character class is required.",
 ))

@@ -10,13 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Iterator
+from typing import Any, Iterator, Literal
 
+from iam_compliance.settings import CharacterClassName
 from iam_compliance.snapshot.credential_report import ROOT_USER
 from iam_compliance.snapshot.failures import failure_of
 from iam_compliance.timeutil import parse_timestamp
 
 SPECIAL_VALUES = {"N/A", "no_information", "not_supported"}
+CREDENTIAL_SLOTS = (1, 2)  # the credential report has two columns of each kind per credential type
+SlotKind = Literal["access_key", "cert"]  # access keys and X.509 signing certificates
 
 
 class CannotEvaluate(Exception):
@@ -50,8 +53,28 @@ class SourceStatus:
         return f"Data source '{self.name}' could not be read: {self.code}: {self.message}"
 
 
+@dataclass(frozen=True)
+class CredentialUse:
+    """A last use the credential report records: the console password or access key ``slot``."""
+
+    column: str  # the credential report column it was read from, e.g. access_key_1_last_used_date
+    slot: int | None  # None: the console password
+    when: datetime
+
+    @property
+    def credential(self) -> str:
+        """'console sign-in' or 'access key 1'."""
+        return "console sign-in" if self.slot is None else f"access key {self.slot}"
+
+
 class CredentialRow:
-    """One credential report row with typed access; special values come back as None."""
+    """One credential report row with typed access; special values come back as None.
+
+    The row's column names live here: checks ask for a credential's slot, dates and uses, not for columns.
+    """
+
+    PASSWORD_LAST_USED = "password_last_used"
+    PASSWORD_LAST_CHANGED = "password_last_changed"
 
     def __init__(self, row: dict[str, str], generated_at: str | None = None):
         self.raw = row
@@ -106,15 +129,44 @@ class CredentialRow:
     def mfa_active(self) -> bool:
         return bool(self.flag("mfa_active"))
 
-    def access_key_active(self, slot: int) -> bool:
-        return bool(self.flag(f"access_key_{slot}_active"))
+    @property
+    def created(self) -> datetime:
+        return self.required_date("user_creation_time", "every user has a creation time")
+
+    @property
+    def password_last_used(self) -> datetime | None:
+        return self.date(self.PASSWORD_LAST_USED)
+
+    def password_last_changed(self, why: str) -> datetime:
+        return self.required_date(self.PASSWORD_LAST_CHANGED, why)
+
+    @staticmethod
+    def slot_column(kind: SlotKind, slot: int, field: Literal["active", "last_rotated"]) -> str:
+        """``access_key_1_active``, ``cert_2_last_rotated``: the column of one credential slot."""
+        return f"{kind}_{slot}_{field}"
+
+    def active(self, kind: SlotKind, slot: int) -> bool:
+        return bool(self.flag(self.slot_column(kind, slot, "active")))
+
+    def active_slots(self, kind: SlotKind) -> list[int]:
+        return [slot for slot in CREDENTIAL_SLOTS if self.active(kind, slot)]
 
     @property
     def active_access_key_slots(self) -> list[int]:
-        return [slot for slot in (1, 2) if self.access_key_active(slot)]
+        return self.active_slots("access_key")
 
-    def cert_active(self, slot: int) -> bool:
-        return bool(self.flag(f"cert_{slot}_active"))
+    def last_rotated(self, kind: SlotKind, slot: int, why: str) -> datetime:
+        """When the credential in the slot was created (keys) or uploaded (certificates); ``why`` it must exist."""
+        return self.required_date(self.slot_column(kind, slot, "last_rotated"), why)
+
+    def access_key_last_used(self, slot: int) -> datetime | None:
+        return self.date(f"access_key_{slot}_last_used_date")
+
+    def last_uses(self) -> list[CredentialUse]:
+        """The recorded last uses of the console password and of each access key, in that order."""
+        columns: list[tuple[str, int | None]] = [(self.PASSWORD_LAST_USED, None)]
+        columns += [(f"access_key_{slot}_last_used_date", slot) for slot in CREDENTIAL_SLOTS]
+        return [CredentialUse(column, slot, when) for column, slot in columns if (when := self.date(column))]
 
 
 def _policy_document(value: Any, where: str) -> dict:
@@ -148,7 +200,7 @@ class Principal:
 
     @property
     def arn(self) -> str:
-        return self.detail["Arn"]
+        return str(self.detail["Arn"])
 
     @property
     def resource(self) -> str:
@@ -156,7 +208,7 @@ class Principal:
 
     @property
     def path(self) -> str:
-        return self.detail.get("Path", "/")
+        return str(self.detail.get("Path", "/"))
 
     @property
     def created(self) -> datetime:
@@ -189,7 +241,7 @@ class User(Principal):
     @property
     def arn(self) -> str:
         if self._detail is not None:
-            return self._detail["Arn"]
+            return str(self._detail["Arn"])
         return self.credentials.text("arn")
 
     @property
@@ -283,6 +335,24 @@ class ServerCertificate:
         return parse_timestamp(self.detail["Expiration"])
 
 
+@dataclass(frozen=True)
+class CharacterClass:
+    """A character class a password policy can require (the names of ``password_policy.character_classes``)."""
+
+    name: CharacterClassName
+    field: str  # GetAccountPasswordPolicy field
+    requirement: str  # "every password must contain ..."
+    security_hub: str  # the Security Hub control that requires this class
+
+
+CHARACTER_CLASSES: dict[str, CharacterClass] = {c.name: c for c in (
+    CharacterClass("uppercase", "RequireUppercaseCharacters", "an uppercase letter (A-Z)", "IAM.11"),
+    CharacterClass("lowercase", "RequireLowercaseCharacters", "a lowercase letter (a-z)", "IAM.12"),
+    CharacterClass("numbers", "RequireNumbers", "a number (0-9)", "IAM.14"),
+    CharacterClass("symbols", "RequireSymbols", "a symbol such as ! @ # $ %", "IAM.13"),
+)}
+
+
 class Account:
     def __init__(self, snapshot: "Snapshot"):
         self.snapshot = snapshot
@@ -298,7 +368,8 @@ class Account:
 
     @property
     def summary(self) -> dict[str, int]:
-        return self.snapshot.data("account_summary")
+        summary: dict[str, int] = self.snapshot.data("account_summary")
+        return summary
 
     def summary_value(self, key: str) -> int:
         value = self.summary.get(key)
@@ -309,7 +380,8 @@ class Account:
     @property
     def password_policy(self) -> dict | None:
         """The custom password policy, or None when the AWS default applies."""
-        return self.snapshot.data("password_policy").get("policy")
+        policy: dict | None = self.snapshot.data("password_policy").get("policy")
+        return policy
 
     @property
     def root_credentials(self) -> CredentialRow:
