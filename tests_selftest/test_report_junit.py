@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from iam_compliance.controls import FRAMEWORKS, SEVERITIES
+from iam_compliance.controls import FRAMEWORK_TABLE, SEVERITIES
 from iam_compliance.simulated.moto_account import Key
 
 ACCOUNT = "123456789012"
@@ -52,7 +52,7 @@ def test_junit_carries_the_contract_on_every_testcase(aws, audit):
         assert len(props["resource"]) == 1 and (props["resource"][0].startswith("arn:aws:") or props["resource"] == [ACCOUNT])
         assert len(props["severity"]) == 1 and props["severity"][0] in SEVERITIES, nodeid
         refs = [ref.partition(":") for ref in props.get("compliance", [])]
-        assert refs and all(framework in FRAMEWORKS and requirement for framework, _, requirement in refs), nodeid
+        assert refs and all(framework in FRAMEWORK_TABLE and requirement for framework, _, requirement in refs), nodeid
         kind = outcome(case)
         seen.add(kind)
         assert kind == {"failed": "failure", "error": "error", "skipped": "skipped", "waived": "skipped"}.get(

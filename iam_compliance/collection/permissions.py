@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Iterable
 
+from iam_compliance.collection.collector import DECLARATIONS
 from iam_compliance.collection.declaration import DataSource
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,8 +32,6 @@ def actions(declarations: Iterable[DataSource]) -> list[str]:
 
 def policy(declarations: Iterable[DataSource] | None = None) -> dict:
     if declarations is None:
-        from iam_compliance.collection.collector import DECLARATIONS
-
         declarations = DECLARATIONS
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": SID, "Effect": "Allow", "Action": actions(declarations), "Resource": "*"},

@@ -15,14 +15,19 @@ import os
 from typing import Callable, Iterator
 
 import boto3
+from moto import mock_aws
+from moto.moto_api._internal import mock_random
 
 from iam_compliance.collection.aws import CollectOptions
+from iam_compliance.collection.collector import collect
 from iam_compliance.simulated.demo import activity as activity_demo
 from iam_compliance.simulated.demo import admins as admins_demo
 from iam_compliance.simulated.demo import base
 from iam_compliance.simulated.demo import regional as regional_demo
 from iam_compliance.simulated.demo import users as users_demo
 from iam_compliance.simulated.moto_account.builder import MotoAccount
+from iam_compliance.simulated.moto_account.gaps import moto_gaps
+from iam_compliance.simulated.moto_account.regional import enabled_regions
 
 DEMO_RANDOM_SEED = 20261129
 SEEDERS: list[Callable[[MotoAccount, dict[str, str]], None]] = []
@@ -69,14 +74,6 @@ def collect_demo(
 
     ``observe`` is called with the collector's session before it makes its first call (to record the calls).
     """
-    from moto import mock_aws
-
-    from iam_compliance.collection.collector import collect
-    from iam_compliance.simulated.moto_account.gaps import moto_gaps
-    from iam_compliance.simulated.moto_account.regional import enabled_regions
-
-    from moto.moto_api._internal import mock_random
-
     with offline_environment(), mock_aws(), moto_gaps(), enabled_regions(regional_demo.DEMO_REGIONS):
         mock_random.seed(DEMO_RANDOM_SEED)  # the same key and certificate ids, so the same test ids, every run
         account = MotoAccount()
@@ -85,5 +82,5 @@ def collect_demo(
         if observe is not None:
             observe(session)
         doc = collect(session, options)
-    doc["demo"] = True  # replays of this snapshot also apply the demo organisation's settings (settings.yaml)
+    doc["demo"] = True  # marks the snapshot: it is replayed with --demo, which applies the demo's settings.yaml
     return doc
