@@ -1,0 +1,83 @@
+"""From the snapshot model to the policy inputs of the effective-permission analysis.
+
+A user's inputs are its inline and attached managed policies plus those of each of its groups; a
+role's are its own. Managed policies contribute their **default** version only (the one IAM enforces),
+with its version id for explanations. The permissions boundary is returned separately.
+"""
+
+from __future__ import annotations
+
+import re
+
+from iam_compliance.analysis.actions import ActionCatalogue
+from iam_compliance.analysis.effective import (
+    BOUNDARY, INLINE, MANAGED, Permissions, PolicyInput, PolicySource, PrincipalInfo, permissions,
+)
+from iam_compliance.model.iam import BadData, ManagedPolicy, Principal, Role, User
+from iam_compliance.model.principals import managed_policy
+
+_ADMINISTRATOR_ACCESS = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/AdministratorAccess$")
+# What AWS's AdministratorAccess says; used when the snapshot lists the attachment but not the document.
+_ADMINISTRATOR_DOCUMENT = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def default_version(policy: ManagedPolicy) -> tuple[str, dict]:
+    """(version id, document) of the version IAM enforces."""
+    for version in policy.detail.get("PolicyVersionList", []):
+        if version.get("IsDefaultVersion"):
+            document = version.get("Document")
+            if not isinstance(document, dict):
+                raise BadData(f"The default version of managed policy {policy.arn} is not a JSON object.")
+            return str(version.get("VersionId") or policy.detail.get("DefaultVersionId") or ""), document
+    raise BadData(f"Managed policy {policy.arn} has no default version in the snapshot.")
+
+
+def _managed(principal: Principal, arn: str, kind: str, group: str = "") -> PolicyInput:
+    name = arn.rsplit("/", 1)[-1]
+    policy = managed_policy(principal.snapshot, arn)
+    if policy is not None:
+        version_id, document = default_version(policy)
+        return PolicyInput(PolicySource(kind, policy.name, arn, version_id, group), document)
+    if _ADMINISTRATOR_ACCESS.match(arn):
+        return PolicyInput(PolicySource(kind, name, arn, "", group), _ADMINISTRATOR_DOCUMENT)
+    via = f" through group {group}" if group else ""
+    raise BadData(f"Managed policy {arn}, attached to {principal.kind} {principal.name}{via}, "
+                  "is not in GetAccountAuthorizationDetails.")
+
+
+def _own(principal: Principal, group: str = "") -> list[PolicyInput]:
+    found = [PolicyInput(PolicySource(INLINE, name, group=group), document)
+             for name, document in sorted(principal.inline_policies.items())]
+    found += [_managed(principal, arn, MANAGED, group) for arn in sorted(principal.attached_policy_arns)]
+    return found
+
+
+def identity_inputs(principal: Principal) -> list[PolicyInput]:
+    """Every identity policy that applies: a user's own and its groups' (by group), a role's or group's own."""
+    found = _own(principal)
+    if isinstance(principal, User):
+        for name in principal.group_names:
+            group = principal.snapshot.groups.get(name)
+            if group is None:
+                raise BadData(f"User {principal.name} is in group {name}, which GetAccountAuthorizationDetails "
+                              "does not return.")
+            found += _own(group, name)
+    return found
+
+
+def boundary_input(principal: Principal) -> PolicyInput | None:
+    """The permissions boundary of a user or role (groups have none)."""
+    if not isinstance(principal, (User, Role)):
+        return None
+    arn = (principal.detail.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+    return _managed(principal, arn, BOUNDARY) if arn else None
+
+
+def principal_info(principal: Principal) -> PrincipalInfo:
+    snapshot = principal.snapshot
+    return PrincipalInfo(principal.kind, principal.name, principal.arn, snapshot.account_id, snapshot.partition)
+
+
+def principal_permissions(principal: Principal, catalogue: ActionCatalogue | None = None) -> Permissions:
+    """The compiled effective permissions of a user, group or role in the snapshot."""
+    return permissions(principal_info(principal), identity_inputs(principal), boundary_input(principal), catalogue)
