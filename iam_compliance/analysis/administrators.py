@@ -72,7 +72,7 @@ def admin_verdict(perms: Permissions) -> AdminVerdict:
     """Whether the principal (or policy alone) may do every action on every resource, and how or why not."""
     everything = perms.catalogue.all
     holder = "the policy" if perms.principal.kind == "policy" else f"{perms.principal.kind} {perms.principal.name}"
-    if perms.on_every_resource(conditional=True) != everything:
+    if not perms.is_admin:
         limits = _limits(perms, conditional=True)
         return AdminVerdict(False, frozenset(), (), tuple(limits),
                             f"{holder} is not an administrator: " + "; ".join(limits))

@@ -252,6 +252,11 @@ class Permissions:
         bounded = self.boundary_all | (self.boundary_all_conditional if conditional else 0)
         return allowed & bounded & ~self.deny_some
 
+    @property
+    def is_admin(self) -> bool:
+        """Every action on every resource, possibly only under conditions (``administrators`` explains)."""
+        return self.on_every_resource(conditional=True) == self.catalogue.all
+
     def rules(self, *, deny: bool, actions: ActionSet, boundary: bool = False) -> Iterator[tuple[StatementRef, Rule]]:
         """Rules of the given effect touching any of ``actions``: identity policies, or the boundary's Allows."""
         policies: Sequence[Compiled]

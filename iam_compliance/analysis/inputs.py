@@ -13,6 +13,8 @@ from iam_compliance.analysis.actions import ActionCatalogue
 from iam_compliance.analysis.effective import (
     BOUNDARY, INLINE, MANAGED, Permissions, PolicyInput, PolicySource, PrincipalInfo, permissions,
 )
+from iam_compliance.analysis.documents import parse_trust_policy
+from iam_compliance.analysis.escalation import Escalation, Inventory, escalations
 from iam_compliance.model.iam import BadData, ManagedPolicy, Principal, Role, User
 from iam_compliance.model.principals import managed_policy
 
@@ -81,3 +83,33 @@ def principal_info(principal: Principal) -> PrincipalInfo:
 def principal_permissions(principal: Principal, catalogue: ActionCatalogue | None = None) -> Permissions:
     """The compiled effective permissions of a user, group or role in the snapshot."""
     return permissions(principal_info(principal), identity_inputs(principal), boundary_input(principal), catalogue)
+
+
+def _trusted_services(role: Role) -> frozenset[str]:
+    """Service principals an Allow statement of the role's trust policy names (an unreadable trust: none)."""
+    try:
+        trust = parse_trust_policy(role.trust_policy, f"trust policy of role {role.name}")
+    except BadData:
+        return frozenset()  # the trust checks report it; here it only means "not a role to pass"
+    return frozenset(v for s in trust.statements if s.effect == "Allow" for k, v in s.principals if k == "Service")
+
+
+def inventory(principal: Principal) -> Inventory:
+    """The account's users, groups and roles, and the principal's own groups and customer managed policies."""
+    snapshot = principal.snapshot
+    own_groups = [snapshot.groups[name] for name in principal.group_names if name in snapshot.groups] \
+        if isinstance(principal, User) else []
+    own_arns = {arn for p in [principal, *own_groups] for arn in p.attached_policy_arns}
+    customer = f"arn:{snapshot.partition}:iam::{snapshot.account_id}:policy/"
+    return Inventory(
+        users=tuple(u.arn for u in snapshot.users.values()),
+        groups=tuple(g.arn for g in snapshot.groups.values()),
+        own_groups=tuple(g.arn for g in own_groups),
+        own_policies=tuple(sorted(arn for arn in own_arns if arn.startswith(customer))),
+        roles={r.arn: _trusted_services(r) for r in snapshot.roles.values() if not r.service_linked},
+    )
+
+
+def principal_escalations(principal: Principal, catalogue: ActionCatalogue | None = None) -> list[Escalation]:
+    """How a user or role of the snapshot could make itself administrator (empty if it already is)."""
+    return escalations(principal_permissions(principal, catalogue), inventory(principal))
