@@ -124,14 +124,18 @@ class ActionCatalogue:
         return self._listed(actions, limit)
 
     def _listed(self, actions: ActionSet, limit: int) -> str:
-        """Whole services as ``service:*``, then single actions; at most ``limit`` items named."""
+        """Per service: ``iam:*`` when whole, its actions when one or two, else "186 iam actions"."""
         items = []
-        rest = actions
         for service, mask in self._services.items():
-            if actions & mask == mask:
+            part = actions & mask
+            if not part:
+                continue
+            if part == mask:
                 items.append(f"{service}:*")
-                rest &= ~mask
-        items += self.names_of(rest)
+            elif count(part) <= 2:
+                items += self.names_of(part)
+            else:
+                items.append(f"{count(part)} {service} actions")
         shown = ", ".join(items[:limit])
         return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more ({count(actions)} actions)"
 
