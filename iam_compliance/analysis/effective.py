@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterator, Mapping, Sequence
 
 from iam_compliance.analysis.actions import ActionCatalogue, ActionSet, aws_catalogue
@@ -120,7 +121,6 @@ def _compile(document: Any, where: str, catalogue: ActionCatalogue) -> CompiledP
     return CompiledPolicy(parsed.version, tuple(rules), **masks)
 
 
-_CACHE: dict[tuple[int, str], CompiledPolicy] = {}
 _CACHE_LIMIT = 50_000
 
 
@@ -128,15 +128,16 @@ def compile_policy(document: Any, where: str, catalogue: ActionCatalogue | None 
     """Validate and compile an identity policy (or boundary); identical documents are compiled once."""
     catalogue = catalogue or aws_catalogue()
     try:
-        key = (id(catalogue), json.dumps(document, sort_keys=True))
+        key = json.dumps(document, sort_keys=True)
     except (TypeError, ValueError):
         return _compile(document, where, catalogue)  # not JSON: let validation say what is wrong
-    found = _CACHE.get(key)
+    cache = catalogue.memo.setdefault("compiled", {})
+    found = cache.get(key)
     if found is None:
         found = _compile(document, where, catalogue)
-        if len(_CACHE) >= _CACHE_LIMIT:
-            _CACHE.clear()
-        _CACHE[key] = found
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[key] = found
     return found
 
 
@@ -150,7 +151,7 @@ class PrincipalInfo:
     account: str = ""
     partition: str = "aws"
 
-    @property
+    @cached_property
     def variables(self) -> dict[str, str]:
         found = {"aws:principaltype": {"user": "User", "role": "AssumedRole"}.get(self.kind, "")}
         if self.account:

@@ -176,6 +176,11 @@ class Inventory:
     own_groups: tuple[str, ...] = ()  # groups the principal belongs to
     own_policies: tuple[str, ...] = ()  # customer managed policies attached to the principal or its groups
     roles: Mapping[str, frozenset[str]] = field(default_factory=dict)  # role ARN -> service principals it trusts
+    role_arns: tuple[str, ...] = ()  # filled from ``roles``; kept so that its lookup index is built once
+
+    def __post_init__(self) -> None:
+        if self.roles and not self.role_arns:
+            object.__setattr__(self, "role_arns", tuple(self.roles))
 
 
 @dataclass(frozen=True)
@@ -270,17 +275,54 @@ def _candidates(perms: Permissions, need: Need, bits: ActionSet, inventory: Inve
     if need.relation == OWN_GROUP and inventory is not None:
         return list(inventory.own_groups)
     if need.passed_to and inventory is not None:
-        return [arn for arn, services in inventory.roles.items() if need.passed_to in services]
-    known = None
-    if inventory is not None:
-        # The account's real IAM resources replace the probe: they are all there is to aim at.
-        known = {USER: inventory.users, GROUP: inventory.groups, ROLE: tuple(inventory.roles),
-                 POLICY: inventory.own_policies}.get(need.resource)
-    found = list(known) if known is not None else [_fill(need.resource, perms, PROBE), *_literals(perms, need, bits)]
+        trusting = tuple(arn for arn in inventory.role_arns if need.passed_to in inventory.roles[arn])
+        found = _aimed(perms, bits, trusting)
+    else:
+        known = None
+        if inventory is not None:
+            # The account's real IAM resources replace the probe: they are all there is to aim at.
+            known = {USER: inventory.users, GROUP: inventory.groups, ROLE: inventory.role_arns,
+                     POLICY: inventory.own_policies}.get(need.resource)
+        found = _aimed(perms, bits, known) if known is not None else [_fill(need.resource, perms, PROBE),
+                                                                      *_literals(perms, need, bits)]
     if need.relation == OTHER:
         own = _self_arn(perms, need.resource)
         found = [arn for arn in found if arn != own]
     return list(dict.fromkeys(found))
+
+
+_INDEXES: dict[int, tuple[tuple[str, ...], dict[str, list[str]]]] = {}
+
+
+def _by_resource_part(arns: tuple[str, ...]) -> dict[str, list[str]]:
+    """ARNs keyed by their resource part (``user/alice``), built once per inventory list."""
+    entry = _INDEXES.get(id(arns))
+    if entry is None or entry[0] is not arns:
+        index: dict[str, list[str]] = {}
+        for arn in arns:
+            index.setdefault(arn.split(":", 5)[-1], []).append(arn)
+        if len(_INDEXES) > 64:
+            _INDEXES.clear()
+        entry = _INDEXES[id(arns)] = (arns, index)
+    return entry[1]
+
+
+def _aimed(perms: Permissions, bits: ActionSet, arns: tuple[str, ...]) -> list[str]:
+    """The ARNs some granting statement names, without a full decision for each of thousands of users or roles."""
+    rules = [rule for _, rule in perms.rules(deny=False, actions=bits)]
+    if any(rule.all_resources or rule.statement.not_resource for rule in rules):
+        return list(arns)
+    variables = perms.principal.variables
+    index = _by_resource_part(arns)
+    found: list[str] = []
+    for pattern in {substitute(p, variables) for rule in rules for p in rule.statement.resources}:
+        resource_part = pattern.split(":", 5)[-1]
+        if "*" not in resource_part and "?" not in resource_part:
+            # "arn:aws:iam::*:user/bob": look the name up instead of scanning every ARN.
+            found += [arn for arn in index.get(resource_part, []) if wildcard_match(pattern, arn)]
+        else:
+            found += [arn for arn in arns if wildcard_match(pattern, arn)]
+    return found
 
 
 def _best(decisions: list[Step]) -> Step | None:
@@ -295,29 +337,62 @@ def _try_need(perms: Permissions, need: Need, resource: str) -> Step | None:
 
 
 def _need_bits(catalogue: ActionCatalogue, need: Need) -> ActionSet:
-    return catalogue.expand_all(need.actions)
+    cache = catalogue.memo.setdefault("escalation needs", {})
+    bits = cache.get(need)
+    if bits is None:
+        bits = cache[need] = catalogue.expand_all(need.actions)
+    return bits
+
+
+_ENOUGH = 25  # allowed targets tried before settling for the best so far (thousands of users or roles)
+
+
+def _good_enough(decision: Decision) -> bool:
+    """Allowed without an Allow condition; a conditional Deny (e.g. "MFA required") is the same for every target."""
+    return decision.allowed and not decision.conditional_keys
 
 
 def _apply(perms: Permissions, method: Method, inventory: Inventory | None) -> Escalation | None:
-    per_need: list[dict[str, Step]] = []
-    for need in method.needs:
-        bits = _need_bits(perms.catalogue, need)
-        options = {}
-        for resource in _candidates(perms, need, bits, inventory):
+    candidates = [_candidates(perms, need, _need_bits(perms.catalogue, need), inventory) for need in method.needs]
+    if method.same_target:
+        # One resource must serve every need; the first that does unconditionally ends the search.
+        best: tuple[Step, ...] | None = None
+        tries = 0
+        for resource in dict.fromkeys(r for options in candidates for r in options):
+            if not all(resource in options for options in candidates):
+                continue
+            steps = [_try_need(perms, need, resource) for need in method.needs]
+            if all(step is not None for step in steps):
+                found = tuple(step for step in steps if step is not None)
+                tries += 1
+                if best is None or all(_good_enough(s.decision) for s in found):
+                    best = found
+                if all(_good_enough(s.decision) for s in found) or tries >= _ENOUGH:
+                    break
+        return Escalation(method, best) if best is not None else None
+    chosen = []
+    for need, options in zip(method.needs, candidates):
+        tried = []
+        for resource in options:
             step = _try_need(perms, need, resource)
             if step is not None:
-                options[resource] = step
-        if not options:
+                tried.append(step)
+                if _good_enough(step.decision) or len(tried) >= _ENOUGH:
+                    break
+        step = _best(tried)
+        if step is None:
             return None
-        per_need.append(options)
-    if method.same_target:
-        shared = set.intersection(*(set(options) for options in per_need))
-        if not shared:
-            return None
-        target = min(shared, key=lambda r: sum(not o[r].decision.unconditional for o in per_need))
-        return Escalation(method, tuple(options[target] for options in per_need))
-    chosen = [_best(list(options.values())) for options in per_need]
-    return Escalation(method, tuple(step for step in chosen if step is not None))
+        chosen.append(step)
+    return Escalation(method, tuple(chosen))
+
+
+def _method_masks(catalogue: ActionCatalogue) -> list[tuple[Method, list[ActionSet]]]:
+    """Each method with the action set of each need (a quick test before any resource is looked at)."""
+    cache = catalogue.memo.setdefault("escalation methods", {})
+    if "all" not in cache:
+        cache["all"] = [(m, [_need_bits(catalogue, n) for n in m.needs]) for m in METHODS]
+    found: list[tuple[Method, list[ActionSet]]] = cache["all"]
+    return found
 
 
 def escalations(perms: Permissions, inventory: Inventory | None = None) -> list[Escalation]:
@@ -327,12 +402,12 @@ def escalations(perms: Permissions, inventory: Inventory | None = None) -> list[
     """
     reachable = perms.possibly_allowed
     candidates = []
-    for method in METHODS:
+    for method, masks in _method_masks(perms.catalogue):
         if perms.principal.kind not in method.holders:
             continue
         if method.only_with_boundary and perms.boundary is None:
             continue
-        if all(_need_bits(perms.catalogue, need) & reachable for need in method.needs):
+        if all(mask & reachable for mask in masks):
             candidates.append(method)
     if not candidates or perms.is_admin:
         return []

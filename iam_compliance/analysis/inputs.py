@@ -8,6 +8,7 @@ with its version id for explanations. The permissions boundary is returned separ
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from iam_compliance.analysis.actions import ActionCatalogue
 from iam_compliance.analysis.effective import (
@@ -15,8 +16,8 @@ from iam_compliance.analysis.effective import (
 )
 from iam_compliance.analysis.documents import parse_trust_policy
 from iam_compliance.analysis.escalation import Escalation, Inventory, escalations
-from iam_compliance.model.iam import BadData, ManagedPolicy, Principal, Role, User
-from iam_compliance.model.principals import managed_policy
+from iam_compliance.model.iam import BadData, ManagedPolicy, Principal, Role, Snapshot, User
+from iam_compliance.model.principals import managed_policy, per_snapshot
 
 _ADMINISTRATOR_ACCESS = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/AdministratorAccess$")
 # What AWS's AdministratorAccess says; used when the snapshot lists the attachment but not the document.
@@ -94,19 +95,27 @@ def _trusted_services(role: Role) -> frozenset[str]:
     return frozenset(v for s in trust.statements if s.effect == "Allow" for k, v in s.principals if k == "Service")
 
 
+@per_snapshot
+def _account_inventory(snapshot: Snapshot) -> Inventory:
+    """The account's users, groups and (passable) roles: built once per snapshot, shared by every principal."""
+    return Inventory(
+        users=tuple(u.arn for u in snapshot.users.values()),
+        groups=tuple(g.arn for g in snapshot.groups.values()),
+        roles={r.arn: _trusted_services(r) for r in snapshot.roles.values() if not r.service_linked},
+    )
+
+
 def inventory(principal: Principal) -> Inventory:
-    """The account's users, groups and roles, and the principal's own groups and customer managed policies."""
+    """The account inventory plus the principal's own groups and customer managed policies."""
     snapshot = principal.snapshot
     own_groups = [snapshot.groups[name] for name in principal.group_names if name in snapshot.groups] \
         if isinstance(principal, User) else []
     own_arns = {arn for p in [principal, *own_groups] for arn in p.attached_policy_arns}
     customer = f"arn:{snapshot.partition}:iam::{snapshot.account_id}:policy/"
-    return Inventory(
-        users=tuple(u.arn for u in snapshot.users.values()),
-        groups=tuple(g.arn for g in snapshot.groups.values()),
+    return replace(
+        _account_inventory(snapshot),
         own_groups=tuple(g.arn for g in own_groups),
         own_policies=tuple(sorted(arn for arn in own_arns if arn.startswith(customer))),
-        roles={r.arn: _trusted_services(r) for r in snapshot.roles.values() if not r.service_linked},
     )
 
 

@@ -30,12 +30,30 @@ def _regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     return re.compile(body, (re.IGNORECASE if ignore_case else 0) | re.DOTALL)
 
 
+def _star_match(parts: list[str], value: str) -> bool:
+    """Match a pattern with ``*`` only, split on ``*``: leftmost placement of each middle part is enough."""
+    first, last = parts[0], parts[-1]
+    if len(value) < len(first) + len(last) or not value.startswith(first) or not value.endswith(last):
+        return False
+    position, end = len(first), len(value) - len(last)
+    for part in parts[1:-1]:
+        found = value.find(part, position, end)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
+
+
 def wildcard_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
     if pattern == "*":
         return True
-    if "*" not in pattern and "?" not in pattern:
-        return pattern.lower() == value.lower() if ignore_case else pattern == value
-    return _regex(pattern, ignore_case).fullmatch(value) is not None
+    if ignore_case:
+        pattern, value = pattern.lower(), value.lower()
+    if "?" in pattern:
+        return _regex(pattern, False).fullmatch(value) is not None
+    if "*" not in pattern:
+        return pattern == value
+    return _star_match(pattern.split("*"), value)
 
 
 @lru_cache(maxsize=8192)

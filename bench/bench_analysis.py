@@ -1,0 +1,157 @@
+"""Benchmark: effective permissions, administrator verdicts and escalation for a synthetic account.
+
+    .venv/bin/python bench/bench_analysis.py [--users 5000] [--roles 1000] [--seed 1]
+
+Builds a GetAccountAuthorizationDetails-shaped snapshot in memory (users in groups, shared customer managed
+policies with several versions, AWS-managed-like policies, unique inline policies, boundaries, roles with
+trust policies) and times, per user and role: compiling its policies, the administrator verdict and the
+escalation methods (with the account inventory); per role also the trust rules. Prints principals per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from iam_compliance.analysis.actions import aws_catalogue  # noqa: E402  (after the path set-up above)
+from iam_compliance.analysis.administrators import admin_verdict  # noqa: E402
+from iam_compliance.analysis.escalation import escalations  # noqa: E402
+from iam_compliance.analysis.inputs import inventory, principal_permissions  # noqa: E402
+from iam_compliance.analysis.trust import evaluate_trust  # noqa: E402
+from iam_compliance.model.iam import Principal, Role, Snapshot  # noqa: E402
+
+ACCOUNT = "123456789012"
+SERVICES = ["s3", "ec2", "dynamodb", "lambda", "logs", "sqs", "sns", "cloudwatch", "kms", "iam", "rds", "ecr"]
+
+
+def doc(*statements: dict) -> dict:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def managed(name: str, *versions: dict, aws: bool = False) -> dict:
+    arn = f"arn:aws:iam::{'aws' if aws else ACCOUNT}:policy/{name}"
+    return {"PolicyName": name, "Arn": arn, "DefaultVersionId": f"v{len(versions)}", "AttachmentCount": 1,
+            "PolicyVersionList": [{"VersionId": f"v{i}", "IsDefaultVersion": i == len(versions), "Document": d}
+                                  for i, d in enumerate(versions, start=1)]}
+
+
+def build(users: int, roles: int, seed: int) -> Snapshot:
+    rng = random.Random(seed)
+    read_only = doc({"Effect": "Allow", "Action": [f"{s}:{v}*" for s in SERVICES for v in ("Get", "List", "Describe")],
+                     "Resource": "*"})
+    policies = [
+        managed("AdministratorAccess", doc({"Effect": "Allow", "Action": "*", "Resource": "*"}), aws=True),
+        managed("PowerUserAccess", doc({"Effect": "Allow", "NotAction": ["iam:*", "organizations:*", "account:*"],
+                                        "Resource": "*"}), aws=True),
+        managed("ReadOnlyLike", read_only, aws=True),
+        managed("deny-iam-writes", doc({"Effect": "Deny", "Action": ["iam:Create*", "iam:Put*", "iam:Attach*"],
+                                        "Resource": "*"})),
+        managed("boundary", doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})),
+    ]
+    for i in range(40):
+        service = SERVICES[i % len(SERVICES)]
+        old = doc({"Effect": "Allow", "Action": f"{service}:*", "Resource": "*"})
+        new = doc({"Effect": "Allow", "Action": [f"{service}:Get*", f"{service}:Put*"],
+                   "Resource": f"arn:aws:{service}:::team-{i}/*"},
+                  {"Effect": "Allow", "Action": "iam:PassRole", "Resource": f"arn:aws:iam::{ACCOUNT}:role/app-{i}",
+                   "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}})
+        policies.append(managed(f"team-{i}", old, new))
+    arns = [p["Arn"] for p in policies]
+    groups = [{"GroupName": f"g{i}", "Arn": f"arn:aws:iam::{ACCOUNT}:group/g{i}",
+               "AttachedManagedPolicies": [{"PolicyArn": rng.choice(arns[2:])}],
+               "GroupPolicyList": [{"PolicyName": "mfa", "PolicyDocument": doc(
+                   {"Effect": "Deny", "NotAction": ["iam:*MFA*", "sts:GetSessionToken"], "Resource": "*",
+                    "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}})}]} for i in range(30)]
+    user_list = []
+    for i in range(users):
+        service = rng.choice(SERVICES)
+        inline = doc({"Effect": "Allow", "Action": [f"{service}:Get*", f"{service}:List*"],
+                      "Resource": f"arn:aws:{service}:::data-{i}/*"},
+                     {"Effect": "Allow", "Action": ["iam:CreateAccessKey", "iam:ChangePassword"],
+                      "Resource": "arn:aws:iam::*:user/${aws:username}"})
+        detail: dict[str, Any] = {"UserName": f"u{i}", "Arn": f"arn:aws:iam::{ACCOUNT}:user/u{i}",
+                  "GroupList": rng.sample([g["GroupName"] for g in groups], rng.randint(0, 2)),
+                  "UserPolicyList": [{"PolicyName": f"own-{i}", "PolicyDocument": inline}],
+                  "AttachedManagedPolicies": [{"PolicyArn": a} for a in rng.sample(arns[1:], rng.randint(0, 2))]}
+        if rng.random() < 0.02:
+            detail["AttachedManagedPolicies"].append({"PolicyArn": arns[0]})
+        if rng.random() < 0.1:
+            detail["PermissionsBoundary"] = {"PermissionsBoundaryArn": arns[4]}
+        user_list.append(detail)
+    role_list = []
+    for i in range(roles):
+        service = rng.choice(["lambda.amazonaws.com", "ec2.amazonaws.com", "states.amazonaws.com"])
+        trust = doc({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
+        role_list.append({"RoleName": f"app-{i}", "Arn": f"arn:aws:iam::{ACCOUNT}:role/app-{i}", "Path": "/",
+                          "AssumeRolePolicyDocument": trust,
+                          "AttachedManagedPolicies": [{"PolicyArn": rng.choice(arns[1:])}],
+                          "RolePolicyList": [{"PolicyName": "logs", "PolicyDocument": doc(
+                              {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                               "Resource": f"arn:aws:logs:*:{ACCOUNT}:log-group:/app/{i}:*"})}]})
+    data = {"users": user_list, "groups": groups, "roles": role_list, "policies": policies}
+    return Snapshot({"account_id": ACCOUNT, "partition": "aws", "caller_arn": f"arn:aws:iam::{ACCOUNT}:user/a",
+                     "collected_at": "2026-01-01T00:00:00+00:00",
+                     "sources": {"authorization_details": {"status": "ok", "data": data}}})
+
+
+def analyse(principals: list[Principal]) -> tuple[int, int, int]:
+    """(admins, principals that can escalate, trust findings) for these principals."""
+    catalogue = aws_catalogue()
+    admins = escalating = findings = 0
+    for principal in principals:
+        perms = principal_permissions(principal, catalogue)
+        admins += admin_verdict(perms).is_admin
+        escalating += bool(escalations(perms, inventory(principal)))
+        if isinstance(principal, Role):
+            findings += len(evaluate_trust(principal.trust_policy, role_name=principal.name,
+                                           role_arn=principal.arn).findings)
+    return admins, escalating, findings
+
+
+_SHARED: list[Principal] = []  # set before the worker processes fork, so they inherit the snapshot
+
+
+def _worker(part: int, parts: int) -> tuple[int, int, int]:
+    return analyse(_SHARED[part::parts])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--users", type=int, default=5000)
+    parser.add_argument("--roles", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--processes", type=int, default=2)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    catalogue = aws_catalogue()
+    print(f"catalogue: {len(catalogue)} actions ({catalogue.source}) loaded in {time.perf_counter() - started:.2f} s")
+    snapshot = build(args.users, args.roles, args.seed)
+    principals: list[Principal] = [*snapshot.users.values(), *snapshot.roles.values()]
+    started = time.perf_counter()
+    admins, escalating, findings = analyse(principals)
+    elapsed = time.perf_counter() - started
+    print(f"{len(principals)} principals ({args.users} users, {args.roles} roles): {admins} admins, "
+          f"{escalating} can escalate, {findings} trust findings")
+    print(f"1 process: {elapsed:.2f} s, {len(principals) / elapsed:,.0f} principals/second")
+    if args.processes > 1:
+        fresh = build(args.users, args.roles, args.seed)  # no caches warmed by the first run
+        _SHARED[:] = [*fresh.users.values(), *fresh.roles.values()]
+        context = multiprocessing.get_context("fork")
+        started = time.perf_counter()
+        with context.Pool(args.processes) as pool:
+            totals = pool.starmap(_worker, [(part, args.processes) for part in range(args.processes)])
+        elapsed = time.perf_counter() - started
+        assert tuple(map(sum, zip(*totals))) == (admins, escalating, findings)
+        print(f"{args.processes} processes: {elapsed:.2f} s, {len(principals) / elapsed:,.0f} principals/second")
+
+
+if __name__ == "__main__":
+    main()
