@@ -54,6 +54,8 @@ CASES = [
     (CONFUSED_DEPUTY, trust({"Service": ["states.amazonaws.com"]},
                             {"ArnLike": {"aws:SourceArn": f"arn:aws:states:*:{ACCOUNT}:stateMachine:*"}}), True),
     (CONFUSED_DEPUTY, trust({"Service": "codebuild.amazonaws.com"}, {"ArnLike": {"aws:SourceArn": "*"}}), False),
+    (CONFUSED_DEPUTY, trust({"Service": "config.amazonaws.com"},
+                            {"StringEqualsIfExists": {"aws:SourceAccount": ACCOUNT}}), False),
     (CONFUSED_DEPUTY, trust({"Service": "ec2.amazonaws.com"}), None),
     (CONFUSED_DEPUTY, trust({"Service": "lambda.amazonaws.com"}), None),
     (FEDERATED_AUDIENCE, trust({"Federated": f"arn:aws:iam::{ACCOUNT}:saml-provider/okta"}, None,

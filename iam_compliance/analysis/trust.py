@@ -16,8 +16,8 @@ role (``sts:AssumeRole``, ``sts:AssumeRoleWithSAML`` or ``sts:AssumeRoleWithWebI
   ``:sub`` condition, or with a ``sub`` wildcard that leaves the repository owner open (``repo:*``,
   ``repo:*/app:*``, ``*``): any repository on GitHub could then assume the role.
 
-A condition limits only with a positive operator (``StringEquals``, ``StringLike``, ``ArnLike``, ...) and a value
-that is not just wildcards; a Deny statement for everyone with the negated operator (``StringNotEquals
+A condition limits only with a positive operator (``StringEquals``, ``StringLike``, ``ArnLike``, ...; not an
+``...IfExists`` or ``ForAllValues`` one, which hold when the key is absent) and a value that is not just wildcards; a Deny statement for everyone with the negated operator (``StringNotEquals
 aws:PrincipalOrgID``) limits the same way. Service-linked roles are AWS-owned and not judged.
 
 Confused deputy, which services: AWS recommends the source conditions in a role's trust policy for services that
@@ -111,6 +111,10 @@ def _limits(condition: Condition, keys: frozenset[str], *, negated: bool) -> boo
     if condition.key.lower() not in keys or condition.base_operator == "Null":
         return False
     if condition.negated != negated:
+        return False
+    # "...IfExists" holds when the caller leaves the key out, and "ForAllValues" holds for an empty set:
+    # neither pins the caller down.
+    if condition.if_exists or condition.set_prefix == "ForAllValues":
         return False
     wild = "Like" in condition.base_operator
     return bool(condition.values) and not any(wild and _only_wildcards(v) for v in condition.values)
