@@ -9,14 +9,20 @@ Deny "maybe"). The engine must give the same answer for each request and the sam
 from __future__ import annotations
 
 import re
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from iam_compliance.analysis.actions import ActionCatalogue
 from iam_compliance.analysis.administrators import admin_verdict
 from iam_compliance.analysis.effective import BOUNDARY, INLINE, PolicyInput, PolicySource, PrincipalInfo, permissions
+
+# Hypothesis keeps caches in ./.hypothesis by default; the self-tests leave nothing behind in the work tree.
+set_hypothesis_home_dir(str(Path(tempfile.gettempdir()) / "iam-compliance-hypothesis"))
 
 ACTIONS = ["a:Get", "a:Put", "a:List", "b:Get", "b:Run", "c:Delete"]
 CATALOGUE = ActionCatalogue(ACTIONS)
@@ -99,8 +105,7 @@ def build(identity: list[list[dict]], boundary: list[dict] | None):  # type: ign
     return permissions(WHO, inputs, bound, CATALOGUE)
 
 
-# No example database: the self-tests leave nothing behind in the work tree.
-SETTINGS = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
