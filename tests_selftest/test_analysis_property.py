@@ -19,7 +19,9 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from iam_compliance.analysis.actions import ActionCatalogue
 from iam_compliance.analysis.administrators import admin_verdict
-from iam_compliance.analysis.effective import BOUNDARY, INLINE, PolicyInput, PolicySource, PrincipalInfo, permissions
+from iam_compliance.analysis.effective import (
+    BOUNDARY, INLINE, Permissions, PolicyInput, PolicySource, PrincipalInfo, permissions,
+)
 
 # Hypothesis keeps caches in ./.hypothesis by default; the self-tests leave nothing behind in the work tree.
 set_hypothesis_home_dir(str(Path(tempfile.gettempdir()) / "iam-compliance-hypothesis"))
@@ -52,7 +54,7 @@ def statement_strategy(allow_notresource: bool) -> st.SearchStrategy[dict]:
     return build()
 
 
-def policies(allow_notresource: bool) -> st.SearchStrategy[list[dict]]:
+def policies(allow_notresource: bool) -> st.SearchStrategy[list[list[dict]]]:
     return st.lists(st.lists(statement_strategy(allow_notresource), min_size=1, max_size=3), min_size=1, max_size=3)
 
 
@@ -97,7 +99,7 @@ def brute(identity: list[list[dict]], boundary: list[dict] | None, action: str, 
     return Brute(True, conditional, bool(denies))
 
 
-def build(identity: list[list[dict]], boundary: list[dict] | None):  # type: ignore[no-untyped-def]
+def build(identity: list[list[dict]], boundary: list[dict] | None) -> Permissions:
     inputs = [PolicyInput(PolicySource(INLINE, f"p{i}"), {"Version": "2012-10-17", "Statement": p})
               for i, p in enumerate(identity)]
     bound = PolicyInput(PolicySource(BOUNDARY, "b", "arn:aws:iam::1:policy/b"),
