@@ -122,7 +122,16 @@ def _fail(where: str, problem: str) -> PolicyDocumentError:
     return PolicyDocumentError(f"{where}: {problem}")
 
 
+def _is_mapping(value: Any) -> bool:
+    """``isinstance(value, Mapping)``, with the common case (a plain dict from JSON) answered first."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _strings(value: Any, field: str, where: str) -> tuple[str, ...]:
+    if type(value) is str:
+        return (value,)
+    if type(value) is list and all(type(item) is str for item in value):
+        return tuple(value)
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
         raise _fail(where, f"{field} must be a string or a list of strings, found {value!r:.200}.")
@@ -151,12 +160,12 @@ def _operator(name: str, where: str) -> str:
 
 
 def _conditions(value: Any, where: str) -> tuple[Condition, ...]:
-    if not isinstance(value, Mapping):
+    if not _is_mapping(value):
         raise _fail(where, f"Condition must be an object of operator to keys, found {value!r:.200}.")
     found = []
     for operator, block in value.items():
         canonical = _operator(str(operator), where)
-        if not isinstance(block, Mapping):
+        if not _is_mapping(block):
             raise _fail(where, f"Condition operator {operator} must map condition keys to values, found {block!r:.200}.")
         for key, values in block.items():
             items = values if isinstance(values, list) else [values]
@@ -175,7 +184,7 @@ def _exactly_one(statement: Mapping, fields: tuple[str, str], where: str) -> tup
 def _principals(value: Any, where: str) -> tuple[tuple[str, str], ...]:
     if value == "*":
         return (("AWS", "*"),)
-    if not isinstance(value, Mapping) or not value:
+    if not _is_mapping(value) or not value:
         raise _fail(where, f'Principal must be "*" or an object of principal type to values, found {value!r:.200}.')
     found = []
     for kind, values in value.items():
@@ -186,59 +195,79 @@ def _principals(value: Any, where: str) -> tuple[tuple[str, str], ...]:
 
 
 def _actions(value: Any, field: str, where: str) -> tuple[str, ...]:
-    actions = tuple(a.strip() for a in _strings(value, field, where))
+    actions = tuple([a.strip() for a in _strings(value, field, where)])
     for action in actions:
-        if action != "*" and ":" not in action:
+        if ":" not in action and action != "*":
             raise _fail(where, f"{field} {action!r} must be prefaced by a service, e.g. iam:{action}.")
     return actions
 
 
 def _statement(raw: Any, number: int, kind: str, where: str) -> Statement:
+    """One statement, validated in a single pass over its elements (the checks in the module docstring)."""
+    if not _is_mapping(raw):
+        raise _fail(f"{where}, statement {number}", f"a statement must be an object, found {raw!r:.200}.")
+    if not _STATEMENT_KEYS.issuperset(raw):
+        unknown = sorted(set(raw) - _STATEMENT_KEYS)
+        raise _fail(f"{where}, statement {number}",
+                    f"unknown statement element(s) {', '.join(unknown)} (element names are case-sensitive).")
+    effect = raw.get("Effect")
+    sid = raw.get("Sid", "")
+    has_action, has_not_action = "Action" in raw, "NotAction" in raw
+    identity = kind == IDENTITY
+    if identity:
+        wrong = "Principal" in raw or "NotPrincipal" in raw
+        has_target, has_not_target = "Resource" in raw, "NotResource" in raw
+    else:
+        wrong = "Resource" in raw or "NotResource" in raw
+        has_target, has_not_target = "Principal" in raw, "NotPrincipal" in raw
+    if (effect != "Allow" and effect != "Deny") or type(sid) is not str or has_action == has_not_action or wrong \
+            or has_target == has_not_target:
+        _statement_error(raw, number, kind, where)  # raises, naming the first problem in the documented order
     at = f"{where}, statement {number}"
-    if not isinstance(raw, Mapping):
-        raise _fail(at, f"a statement must be an object, found {raw!r:.200}.")
-    unknown = sorted(set(raw) - _STATEMENT_KEYS)
-    if unknown:
-        raise _fail(at, f"unknown statement element(s) {', '.join(unknown)} (element names are case-sensitive).")
+    actions = _actions(raw["NotAction" if has_not_action else "Action"], "NotAction" if has_not_action else "Action",
+                       at)
+    resources: tuple[str, ...] = ()
+    principals: tuple[tuple[str, str], ...] = ()
+    if identity:
+        field = "NotResource" if has_not_target else "Resource"
+        resources = tuple([r.strip() for r in _strings(raw[field], field, at)])
+    else:
+        principals = _principals(raw["NotPrincipal" if has_not_target else "Principal"], at)
+    conditions = _conditions(raw["Condition"], at) if "Condition" in raw else ()
+    return Statement(number, sid, effect, actions, has_not_action, resources, identity and has_not_target,
+                     principals, not identity and has_not_target, conditions)
+
+
+def _statement_error(raw: Mapping, number: int, kind: str, where: str) -> None:
+    """Raise the error for a statement whose structure is wrong (the slow path of ``_statement``)."""
+    at = f"{where}, statement {number}"
     effect = raw.get("Effect")
     if effect not in ("Allow", "Deny"):
         raise _fail(at, f'Effect must be "Allow" or "Deny" (case-sensitive), found {effect!r}.')
     sid = raw.get("Sid", "")
     if not isinstance(sid, str):
         raise _fail(at, f"Sid must be a string, found {sid!r:.100}.")
-    action_field, action_value = _exactly_one(raw, ("Action", "NotAction"), at)
-    actions = _actions(action_value, action_field, at)
-    resources: tuple[str, ...] = ()
-    not_resource = False
-    principals: tuple[tuple[str, str], ...] = ()
-    not_principal = False
+    _exactly_one(raw, ("Action", "NotAction"), at)
     if kind == IDENTITY:
         for field in ("Principal", "NotPrincipal"):
             if field in raw:
                 raise _fail(at, f"an identity policy may not contain {field} (only resource and trust policies do).")
-        resource_field, resource_value = _exactly_one(raw, ("Resource", "NotResource"), at)
-        resources = tuple(r.strip() for r in _strings(resource_value, resource_field, at))
-        not_resource = resource_field == "NotResource"
+        _exactly_one(raw, ("Resource", "NotResource"), at)
     else:
         for field in ("Resource", "NotResource"):
             if field in raw:
                 raise _fail(at, f"a trust policy may not contain {field} (the role itself is the resource).")
-        principal_field, principal_value = _exactly_one(raw, ("Principal", "NotPrincipal"), at)
-        principals = _principals(principal_value, at)
-        not_principal = principal_field == "NotPrincipal"
-    conditions = _conditions(raw["Condition"], at) if "Condition" in raw else ()
-    return Statement(number, sid, effect, actions, action_field == "NotAction", resources, not_resource, principals,
-                     not_principal, conditions)
+        _exactly_one(raw, ("Principal", "NotPrincipal"), at)
 
 
 def parse_policy(document: Any, where: str, kind: str = IDENTITY) -> PolicyDocument:
     """Validate and normalise a policy document; ``where`` names it in errors ("managed policy X of user Y")."""
     if kind not in (IDENTITY, TRUST):
         raise ValueError(f"kind must be {IDENTITY!r} or {TRUST!r}")
-    if not isinstance(document, Mapping):
+    if not _is_mapping(document):
         raise _fail(where, f"the policy document is not a JSON object: {document!r:.200}.")
-    unknown = sorted(set(document) - _DOCUMENT_KEYS)
-    if unknown:
+    if not _DOCUMENT_KEYS.issuperset(document):
+        unknown = sorted(set(document) - _DOCUMENT_KEYS)
         raise _fail(where, f"unknown top-level element(s) {', '.join(unknown)} (expected Version, Id, Statement).")
     version = document.get("Version", "")
     if version and version not in VERSIONS:
@@ -246,7 +275,7 @@ def parse_policy(document: Any, where: str, kind: str = IDENTITY) -> PolicyDocum
     if "Statement" not in document:
         raise _fail(where, "the document has no Statement.")
     raw = document["Statement"]
-    raw_list = [raw] if isinstance(raw, Mapping) else raw
+    raw_list = raw if type(raw) is list else [raw] if _is_mapping(raw) else raw
     if not isinstance(raw_list, list):
         raise _fail(where, f"Statement must be an object or a list of objects, found {raw!r:.200}.")
     statements = tuple(_statement(s, n, kind, where) for n, s in enumerate(raw_list, start=1))

@@ -97,28 +97,41 @@ class CompiledPolicy:
 def _compile(document: Any, where: str, catalogue: ActionCatalogue) -> CompiledPolicy:
     parsed = parse_policy(document, where, IDENTITY)
     rules = []
-    masks = dict.fromkeys(("allow_all", "allow_all_conditional", "allow_some", "deny_some", "deny_all",
-                           "deny_conditional"), 0)
+    allow_all = allow_all_conditional = allow_some = deny_some = deny_all = deny_conditional = 0
+    expand = catalogue.expand
     for statement in parsed.statements:
-        named = catalogue.expand_all(statement.actions)
+        named = 0
+        for pattern in statement.actions:
+            named |= expand(pattern)
         actions = catalogue.complement(named) if statement.not_action else named
-        everything = any(matches_every_resource(r) for r in statement.resources)
+        everything = False
+        for resource in statement.resources:
+            if matches_every_resource(resource):
+                everything = True
+                break
         all_resources = everything and not statement.not_resource
         some_resource = bool(statement.resources) and not (statement.not_resource and everything)
         conditional = bool(statement.conditions)
         deny = statement.effect == "Deny"
         rules.append(Rule(statement, deny, actions, all_resources, some_resource, conditional))
-        if not some_resource:
+        if not some_resource or not actions:
             continue
         if deny:
-            masks["deny_conditional" if conditional else "deny_some"] |= actions
-            if all_resources and not conditional:
-                masks["deny_all"] |= actions
+            if conditional:
+                deny_conditional |= actions
+            else:
+                deny_some |= actions
+                if all_resources:
+                    deny_all |= actions
         else:
-            masks["allow_some"] |= actions
+            allow_some |= actions
             if all_resources:
-                masks["allow_all_conditional" if conditional else "allow_all"] |= actions
-    return CompiledPolicy(parsed.version, tuple(rules), **masks)
+                if conditional:
+                    allow_all_conditional |= actions
+                else:
+                    allow_all |= actions
+    return CompiledPolicy(parsed.version, tuple(rules), allow_all, allow_all_conditional, allow_some, deny_some,
+                          deny_all, deny_conditional)
 
 
 _CACHE_LIMIT = 50_000
@@ -342,7 +355,7 @@ def _best(grants: list[tuple[StatementRef, Outcome]]) -> tuple[StatementRef, ...
     return unconditional or tuple(ref for ref, _ in grants)
 
 
-def _where(principal: PrincipalInfo, source: PolicySource) -> str:
+def where(principal: PrincipalInfo, source: PolicySource) -> str:
     holder = f" of {principal.kind} {principal.name}" if principal.kind != "policy" else ""
     return f"{source.describe()}{holder}"
 
@@ -355,10 +368,10 @@ def permissions(
 ) -> Permissions:
     """Compile a principal's identity policies (its groups' included, for a user) and boundary."""
     catalogue = catalogue or aws_catalogue()
-    compiled = tuple((p.source, compile_policy(p.document, _where(principal, p.source), catalogue)) for p in identity)
+    compiled = tuple((p.source, compile_policy(p.document, where(principal, p.source), catalogue)) for p in identity)
     bound = None
     if boundary is not None:
-        bound = (boundary.source, compile_policy(boundary.document, _where(principal, boundary.source), catalogue))
+        bound = (boundary.source, compile_policy(boundary.document, where(principal, boundary.source), catalogue))
     return Permissions(principal, compiled, bound, catalogue)
 
 

@@ -275,8 +275,7 @@ def _candidates(perms: Permissions, need: Need, bits: ActionSet, inventory: Inve
     if need.relation == OWN_GROUP and inventory is not None:
         return list(inventory.own_groups)
     if need.passed_to and inventory is not None:
-        trusting = tuple(arn for arn in inventory.role_arns if need.passed_to in inventory.roles[arn])
-        found = _aimed(perms, bits, trusting)
+        found = _aimed(perms, bits, _trusting(inventory, need.passed_to))
     else:
         known = None
         if inventory is not None:
@@ -292,6 +291,20 @@ def _candidates(perms: Permissions, need: Need, bits: ActionSet, inventory: Inve
 
 
 _INDEXES: dict[int, tuple[tuple[str, ...], dict[str, list[str]]]] = {}
+_TRUSTING: dict[tuple[int, str], tuple[Mapping[str, frozenset[str]], tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _trusting(inventory: Inventory, service: str) -> tuple[str, ...]:
+    """The inventory's roles that trust ``service``, computed once per role map (shared by every principal)."""
+    key = (id(inventory.roles), service)
+    entry = _TRUSTING.get(key)
+    if entry is None or entry[0] is not inventory.roles or entry[1] is not inventory.role_arns:
+        roles = inventory.roles
+        found = tuple(arn for arn in inventory.role_arns if service in roles[arn])
+        if len(_TRUSTING) > 256:
+            _TRUSTING.clear()
+        entry = _TRUSTING[key] = (roles, inventory.role_arns, found)
+    return entry[2]
 
 
 def _by_resource_part(arns: tuple[str, ...]) -> dict[str, list[str]]:
@@ -395,20 +408,51 @@ def _method_masks(catalogue: ActionCatalogue) -> list[tuple[Method, list[ActionS
     return found
 
 
+def _relevant(catalogue: ActionCatalogue) -> ActionSet:
+    """Every action some method needs: only these bits of a principal's permissions decide which methods apply."""
+    cache = catalogue.memo.setdefault("escalation methods", {})
+    if "relevant" not in cache:
+        relevant = 0
+        for _, masks in _method_masks(catalogue):
+            for mask in masks:
+                relevant |= mask
+        cache["relevant"] = relevant
+    found: ActionSet = cache["relevant"]
+    return found
+
+
+def _possible_methods(perms: Permissions) -> tuple[Method, ...]:
+    """Methods whose every need has some action the principal may be allowed (bitset tests only, memoised).
+
+    The answer depends only on the method-relevant bits of the possibly-allowed set, the holder kind and
+    whether there is a boundary, so principals with the same relevant permissions share it.
+    """
+    catalogue = perms.catalogue
+    reachable = perms.possibly_allowed & _relevant(catalogue)
+    key = (reachable, perms.principal.kind, perms.boundary is not None)
+    cache = catalogue.memo.setdefault("escalation candidates", {})
+    found: tuple[Method, ...] | None = cache.get(key)
+    if found is None:
+        candidates = []
+        for method, masks in _method_masks(catalogue):
+            if perms.principal.kind not in method.holders:
+                continue
+            if method.only_with_boundary and perms.boundary is None:
+                continue
+            if all(mask & reachable for mask in masks):
+                candidates.append(method)
+        if len(cache) >= 4096:
+            cache.clear()
+        found = cache[key] = tuple(candidates)
+    return found
+
+
 def escalations(perms: Permissions, inventory: Inventory | None = None) -> list[Escalation]:
     """Every method by which the principal (or a holder of the policy) could make itself admin.
 
     Empty for a principal that is already an administrator, conditionally or not.
     """
-    reachable = perms.possibly_allowed
-    candidates = []
-    for method, masks in _method_masks(perms.catalogue):
-        if perms.principal.kind not in method.holders:
-            continue
-        if method.only_with_boundary and perms.boundary is None:
-            continue
-        if all(mask & reachable for mask in masks):
-            candidates.append(method)
+    candidates = _possible_methods(perms)
     if not candidates or perms.is_admin:
         return []
     found = []

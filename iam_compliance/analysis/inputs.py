@@ -8,11 +8,12 @@ with its version id for explanations. The permissions boundary is returned separ
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from typing import Any
 
-from iam_compliance.analysis.actions import ActionCatalogue
+from iam_compliance.analysis.actions import ActionCatalogue, aws_catalogue
 from iam_compliance.analysis.effective import (
-    BOUNDARY, INLINE, MANAGED, Permissions, PolicyInput, PolicySource, PrincipalInfo, permissions,
+    BOUNDARY, INLINE, MANAGED, Compiled, Permissions, PolicyInput, PolicySource, PrincipalInfo, compile_policy,
+    where,
 )
 from iam_compliance.analysis.documents import parse_trust_policy
 from iam_compliance.analysis.escalation import Escalation, Inventory, escalations
@@ -81,9 +82,68 @@ def principal_info(principal: Principal) -> PrincipalInfo:
     return PrincipalInfo(principal.kind, principal.name, principal.arn, snapshot.account_id, snapshot.partition)
 
 
+@per_snapshot
+def _compiled_memo(snapshot: Snapshot) -> dict[Any, Any]:
+    """Compiled managed policies and groups' policy lists of one snapshot (shared by every principal)."""
+    return {}
+
+
+def _compiled_managed(principal: Principal, info: PrincipalInfo, arn: str, kind: str, group: str,
+                      catalogue: ActionCatalogue) -> Compiled:
+    """A managed policy's default version, compiled once per snapshot (by ARN: one default version each)."""
+    memo = _compiled_memo(principal.snapshot)
+    key = (catalogue, "managed", arn)
+    entry = memo.get(key)
+    if entry is None:
+        policy = _managed(principal, arn, kind, group)  # BadData when the snapshot lacks it: nothing is kept
+        compiled = compile_policy(policy.document, where(info, policy.source), catalogue)
+        entry = memo[key] = (policy.source.name, policy.source.version_id, compiled)
+    name, version_id, compiled = entry
+    return PolicySource(kind, name, arn, version_id, group), compiled
+
+
+def _compiled_own(principal: Principal, info: PrincipalInfo, catalogue: ActionCatalogue,
+                  group: str = "") -> list[Compiled]:
+    found = [(source, compile_policy(document, where(info, source), catalogue))
+             for name, document in sorted(principal.inline_policies.items())
+             for source in (PolicySource(INLINE, name, group=group),)]
+    found += [_compiled_managed(principal, info, arn, MANAGED, group, catalogue)
+              for arn in sorted(principal.attached_policy_arns)]
+    return found
+
+
+def _compiled_group(user: User, info: PrincipalInfo, name: str, catalogue: ActionCatalogue) -> tuple[Compiled, ...]:
+    """A group's policies as its members inherit them, compiled once per snapshot."""
+    memo = _compiled_memo(user.snapshot)
+    key = (catalogue, "group", name)
+    found: tuple[Compiled, ...] | None = memo.get(key)
+    if found is None:
+        group = user.snapshot.groups.get(name)
+        if group is None:
+            raise BadData(f"User {user.name} is in group {name}, which GetAccountAuthorizationDetails "
+                          "does not return.")
+        found = memo[key] = tuple(_compiled_own(group, info, catalogue, name))
+    return found
+
+
 def principal_permissions(principal: Principal, catalogue: ActionCatalogue | None = None) -> Permissions:
-    """The compiled effective permissions of a user, group or role in the snapshot."""
-    return permissions(principal_info(principal), identity_inputs(principal), boundary_input(principal), catalogue)
+    """The compiled effective permissions of a user, group or role in the snapshot.
+
+    The same as ``permissions(principal_info(p), identity_inputs(p), boundary_input(p))``, with each managed
+    policy and each group's policies compiled once per snapshot instead of once per principal.
+    """
+    catalogue = catalogue or aws_catalogue()
+    info = principal_info(principal)
+    identity = _compiled_own(principal, info, catalogue)
+    if isinstance(principal, User):
+        for name in principal.group_names:
+            identity += _compiled_group(principal, info, name, catalogue)
+    bound = None
+    if isinstance(principal, (User, Role)):
+        arn = (principal.detail.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+        if arn:
+            bound = _compiled_managed(principal, info, arn, BOUNDARY, "", catalogue)
+    return Permissions(info, tuple(identity), bound, catalogue)
 
 
 def _trusted_services(role: Role) -> frozenset[str]:
@@ -112,11 +172,9 @@ def inventory(principal: Principal) -> Inventory:
         if isinstance(principal, User) else []
     own_arns = {arn for p in [principal, *own_groups] for arn in p.attached_policy_arns}
     customer = f"arn:{snapshot.partition}:iam::{snapshot.account_id}:policy/"
-    return replace(
-        _account_inventory(snapshot),
-        own_groups=tuple(g.arn for g in own_groups),
-        own_policies=tuple(sorted(arn for arn in own_arns if arn.startswith(customer))),
-    )
+    account = _account_inventory(snapshot)
+    return Inventory(account.users, account.groups, tuple(g.arn for g in own_groups),
+                     tuple(sorted(arn for arn in own_arns if arn.startswith(customer))), account.roles, account.role_arns)
 
 
 def principal_escalations(principal: Principal, catalogue: ActionCatalogue | None = None) -> list[Escalation]:

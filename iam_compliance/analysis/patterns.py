@@ -20,6 +20,7 @@ _SAMPLE_ARNS = (
     "arn:{p}:lambda:us-east-1:123456789012:function:name",
 )
 _PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+_PARTITION_HEADS = {p: f"arn:{p}:" for p in _PARTITIONS}
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 UNRESOLVED = "\x00unresolved\x00"  # can never occur in an ARN, so an element holding it matches nothing
 
@@ -62,6 +63,11 @@ def matches_every_resource(pattern: str) -> bool:
     if pattern == "*":
         return True
     if "*" not in pattern:
+        return False
+    # The sample ARNs of a partition share only "arn:<partition>:", so a pattern whose literal start goes past or
+    # against that matches none of them together (the quick answer for nearly every scoped resource).
+    head = pattern[: min(i for i in (pattern.find("*"), pattern.find("?"), len(pattern)) if i >= 0)]
+    if not any(_PARTITION_HEADS[p].startswith(head) for p in _PARTITIONS):
         return False
     return any(all(wildcard_match(pattern, arn.format(p=p)) for arn in _SAMPLE_ARNS) for p in _PARTITIONS)
 
