@@ -120,6 +120,38 @@ def test_statement_by_statement_union_can_make_admin() -> None:
     assert admin_verdict(perms(doc({"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"}), doc(allow("s3:*")))).is_admin
 
 
+def not_resource(action: Any, resource: Any, **extra: Any) -> dict:
+    return {"Effect": "Allow", "Action": action, "NotResource": resource, **extra}
+
+
+def test_resource_and_notresource_together_covering_everything_is_admin() -> None:
+    verdict = admin_verdict(perms(doc(allow("*", "arn:aws:s3:::*"), not_resource("*", "arn:aws:s3:::*"))))
+    assert verdict.is_admin and not verdict.conditional_keys
+    assert "statement 1" in verdict.explanation and "statement 2" in verdict.explanation
+    # Across policies, and with a narrower excluded pattern inside a wider granted one.
+    assert admin_verdict(perms(doc(not_resource("*", ["arn:aws:s3:::secret/*", "arn:aws:iam::*:user/x"])),
+                               doc(allow("*", ["arn:aws:s3:::*", "arn:aws:iam::*:user/*"])))).is_admin
+    # Two NotResource statements whose exclusions cannot overlap.
+    assert admin_verdict(perms(doc(not_resource("*", "arn:aws:s3:::*"), not_resource("*", "arn:aws:ec2:*")))).is_admin
+
+
+def test_resource_and_notresource_union_conditions_and_gaps() -> None:
+    verdict = admin_verdict(perms(doc(allow("*", "arn:aws:s3:::*", Condition=MFA), not_resource("*", "arn:aws:s3:::*"))))
+    assert verdict.is_admin and verdict.conditional_keys == {"aws:MultiFactorAuthPresent"}
+    # The granted pattern does not reach every excluded resource, or not for every action: not admin.
+    assert not admin_verdict(perms(doc(allow("*", "arn:aws:s3:::a*"), not_resource("*", "arn:aws:s3:::*")))).is_admin
+    assert not admin_verdict(perms(doc(allow("s3:*", "arn:aws:s3:::*"), not_resource("*", "arn:aws:s3:::*")))).is_admin
+    assert not admin_verdict(perms(doc(not_resource("*", "arn:aws:s3:::*"), not_resource("*", "arn:aws:s3:::b*")))).is_admin
+    # A policy variable depends on the holder: no union is claimed from it.
+    assert not admin_verdict(perms(doc(allow("*", "arn:aws:iam::*:user/${aws:username}"),
+                                       not_resource("*", "arn:aws:iam::*:user/alice")))).is_admin
+    # A Deny anywhere still takes it away; a boundary built the same way allows everything.
+    assert not admin_verdict(perms(doc(allow("*", "arn:aws:s3:::*"), not_resource("*", "arn:aws:s3:::*"),
+                                       deny("s3:DeleteBucket", "arn:aws:s3:::logs")))).is_admin
+    assert admin_verdict(perms(doc(allow("*")), boundary=doc(allow("*", "arn:aws:s3:::*"),
+                                                             not_resource("*", "arn:aws:s3:::*")))).is_admin
+
+
 def test_boundary_caps_and_its_deny_applies() -> None:
     assert not admin_verdict(perms(doc(allow("*")), boundary=POWER_USER)).is_admin
     assert admin_verdict(perms(doc(allow("*")), boundary=doc(allow("*")))).is_admin

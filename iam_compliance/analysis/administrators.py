@@ -64,12 +64,21 @@ class AdminVerdict:
 
 
 def _covering(perms: Permissions, actions: ActionSet, *, boundary: bool, conditional: bool) -> list[StatementRef]:
-    """A small set of all-resource Allow statements that together grant ``actions`` (greedy, in policy order)."""
-    refs, left = [], actions
+    """A small set of Allow statements that together grant ``actions`` on every resource (greedy, in policy order):
+    statements on every resource first, then statements that only together cover every resource."""
+    refs: list[StatementRef] = []
+    left = actions
     for ref, rule in perms.rules(deny=False, actions=actions, boundary=boundary):
         if rule.all_resources and (conditional or not rule.conditional) and rule.actions & left:
             refs.append(ref)
             left &= ~rule.actions
+            if not left:
+                return refs
+    for union, union_conditional in perms.boundary_unions if boundary else perms.unions:
+        if (conditional or not union_conditional) and union.actions & left:
+            refs += [ref for ref in (StatementRef(source, rule.statement) for source, rule in union.members)
+                     if ref not in refs]
+            left &= ~union.actions
             if not left:
                 break
     return refs

@@ -25,6 +25,7 @@ from typing import Any, Iterator, Mapping, Sequence
 from iam_compliance.analysis.actions import ActionCatalogue, ActionSet, aws_catalogue
 from iam_compliance.analysis.conditions import TRUE, Context, Outcome, evaluate
 from iam_compliance.analysis.documents import IDENTITY, Statement, parse_policy
+from iam_compliance.analysis.matching import Part, Union, unions, usable
 from iam_compliance.analysis.patterns import matches_every_resource, substitute, wildcard_match
 
 INLINE = "inline"
@@ -92,11 +93,16 @@ class CompiledPolicy:
     deny_some: ActionSet  # unconditional Deny on some resource
     deny_all: ActionSet  # unconditional Deny on every resource
     deny_conditional: ActionSet  # Deny on some resource under conditions
+    # Allow rules on some resources only, without policy variables: the material of unions (``matching``).
+    parts: tuple[Rule, ...] = ()
+    not_resource_parts: bool = False  # some part has NotResource (a union needs one)
 
 
 def _compile(document: Any, where: str, catalogue: ActionCatalogue) -> CompiledPolicy:
     parsed = parse_policy(document, where, IDENTITY)
-    rules = []
+    rules: list[Rule] = []
+    parts: list[Rule] = []
+    not_resource_parts = False
     allow_all = allow_all_conditional = allow_some = deny_some = deny_all = deny_conditional = 0
     expand = catalogue.expand
     for statement in parsed.statements:
@@ -130,8 +136,11 @@ def _compile(document: Any, where: str, catalogue: ActionCatalogue) -> CompiledP
                     allow_all_conditional |= actions
                 else:
                     allow_all |= actions
+            elif usable(statement.resources):
+                parts.append(rules[-1])
+                not_resource_parts = not_resource_parts or statement.not_resource
     return CompiledPolicy(parsed.version, tuple(rules), allow_all, allow_all_conditional, allow_some, deny_some,
-                          deny_all, deny_conditional)
+                          deny_all, deny_conditional, tuple(parts), not_resource_parts)
 
 
 _CACHE_LIMIT = 50_000
@@ -208,6 +217,18 @@ class Decision:
 Compiled = tuple[PolicySource, CompiledPolicy]
 
 
+def _unions(policies: Sequence[Compiled]) -> tuple[tuple[Union[tuple[PolicySource, Rule]], bool], ...]:
+    """Unions of partial Allow statements covering every resource: from unconditional statements alone first
+    (an unconditional grant), then from all of them (a grant only when the members' conditions hold)."""
+    parts = [Part((source, rule), rule.actions, rule.statement.resources, rule.statement.not_resource)
+             for source, policy in policies for rule in policy.parts]
+    plain = unions([part for part in parts if not part.member[1].conditional])
+    found = [(union, False) for union in plain]
+    if any(part.member[1].conditional for part in parts):
+        found += [(union, any(rule.conditional for _, rule in union.members)) for union in unions(parts)]
+    return tuple(found)
+
+
 @dataclass
 class Permissions:
     """A principal's identity policies and boundary, compiled, with the aggregate action sets."""
@@ -227,23 +248,53 @@ class Permissions:
     deny_all: ActionSet = field(init=False)
     deny_conditional: ActionSet = field(init=False)
 
+    # Statements that only together apply to every resource (identity policies; the boundary), with whether a
+    # member is conditional; their actions are already in allow_all(_conditional) / boundary_all(_conditional).
+    unions: tuple[tuple[Union[tuple[PolicySource, Rule]], bool], ...] = field(init=False)
+    boundary_unions: tuple[tuple[Union[tuple[PolicySource, Rule]], bool], ...] = field(init=False)
+
     def __post_init__(self) -> None:
-        self.allow_all = self.allow_all_conditional = self.allow_some = 0
-        self.deny_some = self.deny_all = self.deny_conditional = 0
+        allow_all = allow_all_conditional = allow_some = deny_some = deny_all = deny_conditional = 0
         for _, policy in self.identity:
-            self.allow_all |= policy.allow_all
-            self.allow_all_conditional |= policy.allow_all_conditional
-            self.allow_some |= policy.allow_some
+            # Most masks of most policies are empty: skip them rather than copy big integers.
+            if policy.allow_some:
+                allow_some |= policy.allow_some
+                if policy.allow_all:
+                    allow_all |= policy.allow_all
+                if policy.allow_all_conditional:
+                    allow_all_conditional |= policy.allow_all_conditional
+            if policy.deny_some:
+                deny_some |= policy.deny_some
+                if policy.deny_all:
+                    deny_all |= policy.deny_all
+            if policy.deny_conditional:
+                deny_conditional |= policy.deny_conditional
         everything = self.catalogue.all
         self.boundary_all, self.boundary_all_conditional, self.boundary_some = everything, 0, everything
+        self.unions = self.boundary_unions = ()
+        if any(policy.not_resource_parts for _, policy in self.identity):
+            self.unions = _unions(self.identity)
+            for union, conditional in self.unions:
+                if conditional:
+                    allow_all_conditional |= union.actions
+                else:
+                    allow_all |= union.actions
         if self.boundary is not None:
             policy = self.boundary[1]
             self.boundary_all, self.boundary_all_conditional = policy.allow_all, policy.allow_all_conditional
             self.boundary_some = policy.allow_some
-        for _, policy in self.all_policies():
-            self.deny_some |= policy.deny_some
-            self.deny_all |= policy.deny_all
-            self.deny_conditional |= policy.deny_conditional
+            deny_some |= policy.deny_some
+            deny_all |= policy.deny_all
+            deny_conditional |= policy.deny_conditional
+            if policy.not_resource_parts:
+                self.boundary_unions = _unions((self.boundary,))
+                for union, conditional in self.boundary_unions:
+                    if conditional:
+                        self.boundary_all_conditional |= union.actions
+                    else:
+                        self.boundary_all |= union.actions
+        self.allow_all, self.allow_all_conditional, self.allow_some = allow_all, allow_all_conditional, allow_some
+        self.deny_some, self.deny_all, self.deny_conditional = deny_some, deny_all, deny_conditional
 
     def all_policies(self) -> Iterator[Compiled]:
         yield from self.identity
