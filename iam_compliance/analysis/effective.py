@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from iam_compliance.analysis.actions import ActionCatalogue, ActionSet, aws_catalogue
 from iam_compliance.analysis.conditions import TRUE, Context, Outcome, evaluate
@@ -144,19 +144,25 @@ def _compile(document: Any, where: str, catalogue: ActionCatalogue) -> CompiledP
 
 
 _CACHE_LIMIT = 50_000
+# Canonical JSON (sorted keys) as the cache key; a prebuilt encoder saves the set-up ``json.dumps`` does per call.
+_KEY = json.JSONEncoder(sort_keys=True, check_circular=False).encode
 
 
-def compile_policy(document: Any, where: str, catalogue: ActionCatalogue | None = None) -> CompiledPolicy:
-    """Validate and compile an identity policy (or boundary); identical documents are compiled once."""
+def compile_policy(document: Any, where: str | Callable[[], str],
+                   catalogue: ActionCatalogue | None = None) -> CompiledPolicy:
+    """Validate and compile an identity policy (or boundary); identical documents are compiled once.
+
+    ``where`` names the policy in errors; it may be a function, called only when a document is compiled.
+    """
     catalogue = catalogue or aws_catalogue()
     try:
-        key = json.dumps(document, sort_keys=True)
-    except (TypeError, ValueError):
-        return _compile(document, where, catalogue)  # not JSON: let validation say what is wrong
+        key = _KEY(document)
+    except (TypeError, ValueError, RecursionError):
+        return _compile(document, where if isinstance(where, str) else where(), catalogue)  # let validation say
     cache = catalogue.memo.setdefault("compiled", {})
     found = cache.get(key)
     if found is None:
-        found = _compile(document, where, catalogue)
+        found = _compile(document, where if isinstance(where, str) else where(), catalogue)
         if len(cache) >= _CACHE_LIMIT:
             cache.clear()
         cache[key] = found
@@ -215,6 +221,7 @@ class Decision:
 
 
 Compiled = tuple[PolicySource, CompiledPolicy]
+Placed = tuple[PolicySource, str, Rule]  # a rule with its policy's source and version
 
 
 def _unions(policies: Sequence[Compiled]) -> tuple[tuple[Union[tuple[PolicySource, Rule]], bool], ...]:
@@ -301,12 +308,29 @@ class Permissions:
         if self.boundary is not None:
             yield self.boundary
 
-    # --- action sets on every resource ---------------------------------------------------------
+    @cached_property
+    def _flat(self) -> tuple[list[Placed], list[Placed], list[Placed]]:
+        """(Denies of every policy, identity Allows, boundary Allows) that apply to some resource, in policy order."""
+        denies: list[Placed] = []
+        allows: list[Placed] = []
+        bounds: list[Placed] = []
+        for source, policy in self.identity:
+            for rule in policy.rules:
+                if rule.some_resource:
+                    (denies if rule.deny else allows).append((source, policy.version, rule))
+        if self.boundary is not None:
+            source, policy = self.boundary
+            for rule in policy.rules:
+                if rule.some_resource:
+                    (denies if rule.deny else bounds).append((source, policy.version, rule))
+        return denies, allows, bounds
 
-    @property
+    @cached_property
     def possibly_allowed(self) -> ActionSet:
         """Actions allowed on at least some resource under some conditions (a fast pre-filter)."""
         return self.allow_some & self.boundary_some & ~self.deny_all
+
+    # --- action sets on every resource ---------------------------------------------------------
 
     def on_every_resource(self, *, conditional: bool) -> ActionSet:
         """Actions allowed on every resource and not denied anywhere unconditionally.
@@ -324,15 +348,19 @@ class Permissions:
 
     def rules(self, *, deny: bool, actions: ActionSet, boundary: bool = False) -> Iterator[tuple[StatementRef, Rule]]:
         """Rules of the given effect touching any of ``actions``: identity policies, or the boundary's Allows."""
-        policies: Sequence[Compiled]
+        denies, allows, bounds = self._flat
         if boundary:
-            policies = [self.boundary] if self.boundary is not None else []
+            placed = [entry for entry in denies if entry[0] is self.boundary[0]] if deny and self.boundary else \
+                [] if deny else bounds
         else:
-            policies = list(self.all_policies()) if deny else list(self.identity)
-        for source, policy in policies:
-            for rule in policy.rules:
-                if rule.deny == deny and rule.actions & actions and rule.some_resource:
-                    yield StatementRef(source, rule.statement), rule
+            placed = denies if deny else allows
+        for source, _, rule in placed:
+            if rule.actions & actions:
+                yield StatementRef(source, rule.statement), rule
+
+    def granting(self, actions: ActionSet) -> list[Rule]:
+        """Identity Allow rules touching any of ``actions`` (the rules alone, no explanation objects)."""
+        return [rule for _, _, rule in self._flat[1] if rule.actions & actions]
 
     # --- one request ---------------------------------------------------------------------------
 
@@ -345,37 +373,37 @@ class Permissions:
                 return None
         return evaluate(rule.statement.conditions, context) if rule.conditional else TRUE
 
-    def _matching(self, policies: Sequence[Compiled], deny: bool, bit: ActionSet, resource: str,
+    def _matching(self, placed: list[Placed], bit: ActionSet, resource: str,
                   context: Context) -> list[tuple[StatementRef, Outcome]]:
         found = []
-        for source, policy in policies:
-            for rule in policy.rules:
-                if rule.deny != deny or not rule.actions & bit or not rule.some_resource:
-                    continue
-                outcome = self._applies(rule, policy.version, resource, context)
-                if outcome is not None and outcome.value is not False:
-                    found.append((StatementRef(source, rule.statement), outcome))
+        for source, version, rule in placed:
+            if not rule.actions & bit:
+                continue
+            outcome = self._applies(rule, version, resource, context)
+            if outcome is not None and outcome.value is not False:
+                found.append((StatementRef(source, rule.statement), outcome))
         return found
 
     def decide(self, action: str, resource: str = "*", context: Context | None = None) -> Decision:
         """May the principal perform ``action`` on ``resource`` (an ARN), given what is known of the request?"""
-        context = {k.lower(): v for k, v in (context or {}).items()}
+        context = {k.lower(): v for k, v in context.items()} if context else {}
         bit = self.catalogue.bit(action)
         if not bit:
             return Decision(action, resource, False, reason=f"{action} is not a known AWS action")
         if not bit & self.possibly_allowed:
             return Decision(action, resource, False, reason=self._why_not(bit))
-        denies = self._matching(list(self.all_policies()), True, bit, resource, context)
+        deny_rules, allow_rules, boundary_rules = self._flat
+        denies = self._matching(deny_rules, bit, resource, context)
         hard = tuple(ref for ref, outcome in denies if outcome.value is True)
         if hard:
             return Decision(action, resource, False, denied_by=hard,
                             reason="explicitly denied by " + "; ".join(r.describe() for r in hard))
-        grants = self._matching(self.identity, False, bit, resource, context)
+        grants = self._matching(allow_rules, bit, resource, context)
         if not grants:
             return Decision(action, resource, False, reason="no identity policy statement allows it on this resource")
         boundary_grants: list[tuple[StatementRef, Outcome]] = []
         if self.boundary is not None:
-            boundary_grants = self._matching([self.boundary], False, bit, resource, context)
+            boundary_grants = self._matching(boundary_rules, bit, resource, context)
             if not boundary_grants:
                 return Decision(action, resource, False, granted_by=tuple(r for r, _ in grants),
                                 reason=f"the {self.boundary[0].describe()} does not allow it")

@@ -258,7 +258,7 @@ def _literals(perms: Permissions, need: Need, bits: ActionSet) -> list[str]:
     found = []
     regex = _template_regex(need.resource)
     variables = perms.principal.variables
-    for ref, rule in perms.rules(deny=False, actions=bits):
+    for rule in perms.granting(bits):
         if rule.statement.not_resource or rule.all_resources:
             continue
         for pattern in rule.statement.resources:
@@ -322,7 +322,7 @@ def _by_resource_part(arns: tuple[str, ...]) -> dict[str, list[str]]:
 
 def _aimed(perms: Permissions, bits: ActionSet, arns: tuple[str, ...]) -> list[str]:
     """The ARNs some granting statement names, without a full decision for each of thousands of users or roles."""
-    rules = [rule for _, rule in perms.rules(deny=False, actions=bits)]
+    rules = perms.granting(bits)
     if any(rule.all_resources or rule.statement.not_resource for rule in rules):
         return list(arns)
     variables = perms.principal.variables

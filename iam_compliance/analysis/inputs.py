@@ -92,21 +92,28 @@ def _compiled_managed(principal: Principal, info: PrincipalInfo, arn: str, kind:
                       catalogue: ActionCatalogue) -> Compiled:
     """A managed policy's default version, compiled once per snapshot (by ARN: one default version each)."""
     memo = _compiled_memo(principal.snapshot)
-    key = (catalogue, "managed", arn)
-    entry = memo.get(key)
-    if entry is None:
+    key = (catalogue, kind, arn, group)
+    found: Compiled | None = memo.get(key)
+    if found is None:
         policy = _managed(principal, arn, kind, group)  # BadData when the snapshot lacks it: nothing is kept
-        compiled = compile_policy(policy.document, where(info, policy.source), catalogue)
-        entry = memo[key] = (policy.source.name, policy.source.version_id, compiled)
-    name, version_id, compiled = entry
-    return PolicySource(kind, name, arn, version_id, group), compiled
+        found = memo[key] = (policy.source, compile_policy(policy.document, where(info, policy.source), catalogue))
+    return found
+
+
+def _inline_documents(principal: Principal) -> list[tuple[str, dict]]:
+    """(name, document) of each inline policy, sorted by name, without building the checked dict when all are objects."""
+    entries = principal.detail.get(principal.inline_field, [])
+    if all(type(p.get("PolicyDocument")) is dict for p in entries):
+        return sorted({p["PolicyName"]: p["PolicyDocument"] for p in entries}.items())
+    return sorted(principal.inline_policies.items())  # raises BadData naming the unreadable document
 
 
 def _compiled_own(principal: Principal, info: PrincipalInfo, catalogue: ActionCatalogue,
                   group: str = "") -> list[Compiled]:
-    found = [(source, compile_policy(document, where(info, source), catalogue))
-             for name, document in sorted(principal.inline_policies.items())
-             for source in (PolicySource(INLINE, name, group=group),)]
+    found: list[Compiled] = []
+    for name, document in _inline_documents(principal):
+        source = PolicySource(INLINE, name, group=group)
+        found.append((source, compile_policy(document, lambda: where(info, source), catalogue)))
     found += [_compiled_managed(principal, info, arn, MANAGED, group, catalogue)
               for arn in sorted(principal.attached_policy_arns)]
     return found
