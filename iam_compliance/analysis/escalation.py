@@ -371,8 +371,9 @@ def _apply(perms: Permissions, method: Method, inventory: Inventory | None) -> E
         # One resource must serve every need; the first that does unconditionally ends the search.
         best: tuple[Step, ...] | None = None
         tries = 0
+        every = [set(options) for options in candidates]  # membership tests: thousands of roles per need
         for resource in dict.fromkeys(r for options in candidates for r in options):
-            if not all(resource in options for options in candidates):
+            if not all(resource in options for options in every):
                 continue
             steps = [_try_need(perms, need, resource) for need in method.needs]
             if all(step is not None for step in steps):

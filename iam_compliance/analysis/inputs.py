@@ -172,15 +172,27 @@ def _account_inventory(snapshot: Snapshot) -> Inventory:
     )
 
 
+@per_snapshot
+def _group_inventory(snapshot: Snapshot) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Each group's ARN and attached managed policies, by name (once per snapshot)."""
+    return {name: (group.arn, tuple(group.attached_policy_arns)) for name, group in snapshot.groups.items()}
+
+
 def inventory(principal: Principal) -> Inventory:
     """The account inventory plus the principal's own groups and customer managed policies."""
     snapshot = principal.snapshot
-    own_groups = [snapshot.groups[name] for name in principal.group_names if name in snapshot.groups] \
-        if isinstance(principal, User) else []
-    own_arns = {arn for p in [principal, *own_groups] for arn in p.attached_policy_arns}
-    customer = f"arn:{snapshot.partition}:iam::{snapshot.account_id}:policy/"
     account = _account_inventory(snapshot)
-    return Inventory(account.users, account.groups, tuple(g.arn for g in own_groups),
+    own_groups: list[str] = []
+    own_arns = set(principal.attached_policy_arns)
+    if isinstance(principal, User):
+        groups = _group_inventory(snapshot)
+        for name in principal.group_names:
+            entry = groups.get(name)
+            if entry is not None:
+                own_groups.append(entry[0])
+                own_arns.update(entry[1])
+    customer = f"arn:{snapshot.partition}:iam::{snapshot.account_id}:policy/"
+    return Inventory(account.users, account.groups, tuple(own_groups),
                      tuple(sorted(arn for arn in own_arns if arn.startswith(customer))), account.roles, account.role_arns)
 
 
