@@ -280,8 +280,9 @@ def _candidates(perms: Permissions, need: Need, bits: ActionSet, inventory: Inve
         known = None
         if inventory is not None:
             # The account's real IAM resources replace the probe: they are all there is to aim at.
-            known = {USER: inventory.users, GROUP: inventory.groups, ROLE: inventory.role_arns,
-                     POLICY: inventory.own_policies}.get(need.resource)
+            template = need.resource
+            known = inventory.users if template == USER else inventory.role_arns if template == ROLE else \
+                inventory.groups if template == GROUP else inventory.own_policies if template == POLICY else None
         found = _aimed(perms, bits, known) if known is not None else [_fill(need.resource, perms, PROBE),
                                                                       *_literals(perms, need, bits)]
     if need.relation == OTHER:
@@ -323,19 +324,28 @@ def _by_resource_part(arns: tuple[str, ...]) -> dict[str, list[str]]:
 def _aimed(perms: Permissions, bits: ActionSet, arns: tuple[str, ...]) -> list[str]:
     """The ARNs some granting statement names, without a full decision for each of thousands of users or roles."""
     rules = perms.granting(bits)
-    if any(rule.all_resources or rule.statement.not_resource for rule in rules):
-        return list(arns)
+    for rule in rules:
+        if rule.all_resources or rule.statement.not_resource:
+            return list(arns)
     variables = perms.principal.variables
     index = _by_resource_part(arns)
     found: list[str] = []
-    for pattern in {substitute(p, variables) for rule in rules for p in rule.statement.resources}:
+    for pattern in dict.fromkeys(substitute(p, variables) for rule in rules for p in rule.statement.resources):
         resource_part = pattern.split(":", 5)[-1]
         if "*" not in resource_part and "?" not in resource_part:
             # "arn:aws:iam::*:user/bob": look the name up instead of scanning every ARN.
             found += [arn for arn in index.get(resource_part, []) if wildcard_match(pattern, arn)]
         else:
-            found += [arn for arn in arns if wildcard_match(pattern, arn)]
+            # Only ARNs starting with the pattern's literal head can match: a cheap test before the full one.
+            head = pattern[:_literal_head(pattern)]
+            found += [arn for arn in arns if arn.startswith(head) and wildcard_match(pattern, arn)]
     return found
+
+
+def _literal_head(pattern: str) -> int:
+    """Length of the pattern's start before its first wildcard."""
+    star, mark = pattern.find("*"), pattern.find("?")
+    return min(i for i in (star, mark, len(pattern)) if i >= 0)
 
 
 def _best(decisions: list[Step]) -> Step | None:
