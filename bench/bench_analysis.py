@@ -32,8 +32,7 @@ sys.path.insert(0, str(ROOT))
 from iam_compliance.analysis import matching, patterns  # noqa: E402  (after the path set-up above)
 from iam_compliance.analysis.actions import aws_catalogue  # noqa: E402
 from iam_compliance.analysis.administrators import admin_verdict  # noqa: E402
-from iam_compliance.analysis.escalation import escalations  # noqa: E402
-from iam_compliance.analysis.inputs import inventory, principal_permissions  # noqa: E402
+from iam_compliance.analysis.inputs import principal_escalations, principal_permissions  # noqa: E402
 from iam_compliance.analysis.trust import evaluate_trust  # noqa: E402
 from iam_compliance.model.iam import Principal, Role, Snapshot  # noqa: E402
 
@@ -134,7 +133,7 @@ def analyse(principals: list[Principal]) -> tuple[int, int, int]:
     for principal in principals:
         perms = principal_permissions(principal, catalogue)
         admins += admin_verdict(perms).is_admin
-        escalating += bool(escalations(perms, inventory(principal)))
+        escalating += bool(principal_escalations(principal, catalogue, perms))
         if isinstance(principal, Role):
             findings += len(evaluate_trust(principal.trust_policy, role_name=principal.name,
                                            role_arn=principal.arn).findings)

@@ -341,7 +341,7 @@ class Permissions:
         bounded = self.boundary_all | (self.boundary_all_conditional if conditional else 0)
         return allowed & bounded & ~self.deny_some
 
-    @property
+    @cached_property
     def is_admin(self) -> bool:
         """Every action on every resource, possibly only under conditions (``administrators`` explains)."""
         return self.on_every_resource(conditional=True) == self.catalogue.all

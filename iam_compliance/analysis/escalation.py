@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Mapping
+from typing import Callable, Mapping
 
 from iam_compliance.analysis.actions import ActionCatalogue, ActionSet
 from iam_compliance.analysis.effective import Decision, Permissions
@@ -458,14 +458,17 @@ def _possible_methods(perms: Permissions) -> tuple[Method, ...]:
     return found
 
 
-def escalations(perms: Permissions, inventory: Inventory | None = None) -> list[Escalation]:
+def escalations(perms: Permissions, inventory: Inventory | Callable[[], Inventory] | None = None) -> list[Escalation]:
     """Every method by which the principal (or a holder of the policy) could make itself admin.
 
-    Empty for a principal that is already an administrator, conditionally or not.
+    Empty for a principal that is already an administrator, conditionally or not. ``inventory`` may be a
+    function giving it, called only when some method's actions are within reach.
     """
     candidates = _possible_methods(perms)
     if not candidates or perms.is_admin:
         return []
+    if callable(inventory):
+        inventory = inventory()
     found = []
     for method in candidates:
         escalation = _apply(perms, method, inventory)

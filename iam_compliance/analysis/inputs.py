@@ -196,6 +196,11 @@ def inventory(principal: Principal) -> Inventory:
                      tuple(sorted(arn for arn in own_arns if arn.startswith(customer))), account.roles, account.role_arns)
 
 
-def principal_escalations(principal: Principal, catalogue: ActionCatalogue | None = None) -> list[Escalation]:
-    """How a user or role of the snapshot could make itself administrator (empty if it already is)."""
-    return escalations(principal_permissions(principal, catalogue), inventory(principal))
+def principal_escalations(principal: Principal, catalogue: ActionCatalogue | None = None,
+                          perms: Permissions | None = None) -> list[Escalation]:
+    """How a user or role of the snapshot could make itself administrator (empty if it already is).
+
+    ``perms``: its permissions when already at hand. The inventory is built only when some method is within reach.
+    """
+    perms = perms if perms is not None else principal_permissions(principal, catalogue)
+    return escalations(perms, lambda: inventory(principal))
