@@ -19,8 +19,10 @@ wall clock without any change in the work done.
 from __future__ import annotations
 
 import argparse
+import gc
 import multiprocessing
 import random
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -153,6 +155,7 @@ def cold(args: argparse.Namespace) -> list[Principal]:
 
 def timed(run: Callable[[list[Principal]], tuple[int, int, int]], principals: list[Principal]
           ) -> tuple[tuple[int, int, int], float, float]:
+    gc.collect()  # start each run with the collector's counts reset (it stays enabled while timing)
     wall, cpu = time.perf_counter(), time.process_time()
     result = run(principals)
     return result, time.perf_counter() - wall, time.process_time() - cpu
@@ -172,27 +175,35 @@ def main() -> None:
     parser.add_argument("--unique-inline", type=float, default=0.3,
                         help="fraction of users with an inline policy of their own (1.0: every user)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median, best and worst printed)")
     parser.add_argument("--processes", type=int, default=1, help="also time the full analysis over N processes")
     args = parser.parse_args()
     started = time.perf_counter()
     catalogue = aws_catalogue()
     print(f"catalogue: {len(catalogue)} actions ({catalogue.source}) loaded in {time.perf_counter() - started:.2f} s")
     principals = cold(args)
-    print(f"{len(principals)} principals ({args.users} users, {args.roles} roles; "
-          f"{args.unique_inline:.0%} of users with an inline policy of their own)")
+    count = len(principals)
+    print(f"{count} principals ({args.users} users, {args.roles} roles; "
+          f"{args.unique_inline:.0%} of users with an inline policy of their own); "
+          f"each figure over {args.repeat} runs from cold caches on a fresh snapshot")
 
-    def report(label: str, wall: float, cpu: float) -> None:
-        print(f"{label}: {wall:.2f} s, {len(principals) / wall:,.0f} principals/second "
-              f"(CPU {cpu:.2f} s, {len(principals) / cpu:,.0f} principals/CPU-second)")
+    def measure(label: str, run: Callable[[list[Principal]], tuple[int, int, int]]) -> tuple[int, int, int]:
+        walls, cpus, results = [], [], set()
+        for _ in range(args.repeat):
+            result, wall, cpu = timed(run, cold(args))
+            walls.append(wall)
+            cpus.append(cpu)
+            results.add(result)
+        assert len(results) == 1, results  # every run gives the same verdicts
+        print(f"{label}: median {count / statistics.median(walls):,.0f} principals/second "
+              f"(best {count / min(walls):,.0f}, worst {count / max(walls):,.0f}; "
+              f"CPU time: median {count / statistics.median(cpus):,.0f} principals/CPU-second)")
+        return results.pop()
 
-    (admins, _, _), wall, cpu = timed(admin_only, principals)
-    print(f"  {admins} admins")
-    report("administrator verdict alone", wall, cpu)
-    principals = cold(args)
-    result, wall, cpu = timed(analyse, principals)
+    admins, _, _ = measure("administrator verdict alone", admin_only)
+    result = measure("full analysis (verdict, escalation, trust)", analyse)
     assert result[0] == admins
     print(f"  {result[0]} admins, {result[1]} can escalate, {result[2]} trust findings")
-    report("full analysis (verdict, escalation, trust)", wall, cpu)
     if args.processes > 1:
         _SHARED[:] = cold(args)
         context = multiprocessing.get_context("fork")
@@ -201,8 +212,7 @@ def main() -> None:
             totals = pool.starmap(_worker, [(part, args.processes) for part in range(args.processes)])
         elapsed = time.perf_counter() - started
         assert tuple(map(sum, zip(*totals))) == result
-        print(f"full analysis, {args.processes} processes: {elapsed:.2f} s, "
-              f"{len(principals) / elapsed:,.0f} principals/second")
+        print(f"full analysis, {args.processes} processes: {elapsed:.2f} s, {count / elapsed:,.0f} principals/second")
 
 
 if __name__ == "__main__":
