@@ -1,0 +1,222 @@
+"""Role trust policies: who may assume a role, and whether a condition narrows it where AWS says it should.
+
+Rules (ids are the planned check ids), each judged per Allow statement that lets a principal assume the
+role (``sts:AssumeRole``, ``sts:AssumeRoleWithSAML`` or ``sts:AssumeRoleWithWebIdentity``):
+
+- ``role_trust_no_public_principal``: ``"Principal": "*"``, ``{"AWS": "*"}`` or ``NotPrincipal`` with Allow
+  trusts every AWS principal in every account unless a condition limits it to known callers
+  (``PUBLIC_LIMITING_KEYS``);
+- ``role_trust_cross_account_external_id``: a principal of another account (its root, a user or a role)
+  without ``sts:ExternalId`` (AWS's defence for third parties) or an organization condition;
+- ``role_trust_service_confused_deputy``: a service principal in ``CONFUSED_DEPUTY_SERVICES`` without
+  ``aws:SourceAccount``/``aws:SourceArn`` (or ``aws:SourceOrgID``/``aws:SourceOrgPaths``);
+- ``role_trust_federated_audience``: SAML federation without ``SAML:aud``; OIDC federation without
+  ``<provider>:aud``;
+- ``role_trust_github_oidc_subject``: GitHub Actions OIDC (``token.actions.githubusercontent.com``) without a
+  ``:sub`` condition, or with a ``sub`` wildcard that leaves the repository owner open (``repo:*``,
+  ``repo:*/app:*``, ``*``): any repository on GitHub could then assume the role.
+
+A condition limits only with a positive operator (``StringEquals``, ``StringLike``, ``ArnLike``, ...; not an
+``...IfExists`` or ``ForAllValues`` one, which hold when the key is absent) and a value that is not just wildcards; a Deny statement for everyone with the negated operator (``StringNotEquals
+aws:PrincipalOrgID``) limits the same way. Service-linked roles are AWS-owned and not judged.
+
+Confused deputy, which services: AWS recommends the source conditions in a role's trust policy for services that
+assume the role on behalf of a resource and put ``aws:SourceArn``/``aws:SourceAccount`` in that request, as
+documented on each service's "Cross-service confused deputy prevention" page with a trust-policy example. Services
+where these keys are not (reliably) present when the role is assumed are left out to avoid false findings:
+``ec2.amazonaws.com`` (instance profiles), ``lambda.amazonaws.com`` (execution roles), ``glue``, ``backup``,
+``apigateway`` (reported against Prowler's check in prowler-cloud/prowler#2810), ``ecs-tasks`` and ``eks``.
+``firehose`` documents ``sts:ExternalId`` instead and is left out too. Callers may pass their own list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from iam_compliance.analysis.documents import Condition, Statement, parse_trust_policy
+from iam_compliance.analysis.patterns import wildcard_match
+
+PUBLIC = "role_trust_no_public_principal"
+CROSS_ACCOUNT = "role_trust_cross_account_external_id"
+CONFUSED_DEPUTY = "role_trust_service_confused_deputy"
+FEDERATED_AUDIENCE = "role_trust_federated_audience"
+GITHUB_SUBJECT = "role_trust_github_oidc_subject"
+RULES = (PUBLIC, CROSS_ACCOUNT, CONFUSED_DEPUTY, FEDERATED_AUDIENCE, GITHUB_SUBJECT)
+
+ASSUME_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity")
+PUBLIC_LIMITING_KEYS = frozenset(k.lower() for k in (
+    "aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn", "aws:SourceAccount",
+    "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths", "sts:ExternalId",
+))
+CROSS_ACCOUNT_KEYS = frozenset(k.lower() for k in ("sts:ExternalId", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths"))
+SOURCE_KEYS = frozenset(k.lower() for k in ("aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths"))
+CONFUSED_DEPUTY_SERVICES = frozenset({
+    "config.amazonaws.com",  # AWS Config service role
+    "states.amazonaws.com",  # Step Functions state machine role
+    "scheduler.amazonaws.com",  # EventBridge Scheduler execution role
+    "codebuild.amazonaws.com",  # CodeBuild service role
+    "bedrock.amazonaws.com",  # Bedrock service roles (model customization, knowledge bases, agents)
+    "personalize.amazonaws.com",
+    "iot.amazonaws.com",  # IoT rule actions and Device Defender roles
+    "transfer.amazonaws.com",  # Transfer Family user and logging roles
+    "datasync.amazonaws.com",
+    "ssm.amazonaws.com",  # Systems Manager hybrid activation role
+    "logs.amazonaws.com",  # CloudWatch Logs (cross-account subscription delivery)
+    "sns.amazonaws.com",  # SNS delivery-status logging role
+    "frauddetector.amazonaws.com",
+})
+GITHUB_OIDC = "token.actions.githubusercontent.com"
+
+
+@dataclass(frozen=True)
+class TrustFinding:
+    rule: str
+    principal: str  # as written: "AWS arn:aws:iam::444455556666:root", "Service config.amazonaws.com", ...
+    statement: Statement
+    sentence: str
+
+    def describe(self) -> str:
+        return f"{self.sentence} ({self.statement.label}: {self.statement.describe()})"
+
+
+@dataclass(frozen=True)
+class TrustReport:
+    role: str
+    skipped: str  # why the role is not judged ("" when it is)
+    applicable: frozenset[str]  # rules with something to judge in this trust policy
+    findings: tuple[TrustFinding, ...]
+
+    def failures(self, rule: str) -> tuple[TrustFinding, ...]:
+        return tuple(f for f in self.findings if f.rule == rule)
+
+    def passed(self, rule: str) -> bool | None:
+        """True / False, or None when the rule has nothing to judge here."""
+        if rule not in self.applicable:
+            return None
+        return not self.failures(rule)
+
+
+def _assumes(statement: Statement) -> bool:
+    hits = any(wildcard_match(p, a, ignore_case=True) for p in statement.actions for a in ASSUME_ACTIONS)
+    return hits != statement.not_action if statement.not_action else hits
+
+
+def _only_wildcards(value: str) -> bool:
+    return not value.strip("*?")
+
+
+def _limits(condition: Condition, keys: frozenset[str], *, negated: bool) -> bool:
+    """A test on one of ``keys`` that narrows (positive operator for Allow, negated for a Deny) to real values."""
+    if condition.key.lower() not in keys or condition.base_operator == "Null":
+        return False
+    if condition.negated != negated:
+        return False
+    # "...IfExists" holds when the caller leaves the key out, and "ForAllValues" holds for an empty set:
+    # neither pins the caller down.
+    if condition.if_exists or condition.set_prefix == "ForAllValues":
+        return False
+    wild = "Like" in condition.base_operator
+    return bool(condition.values) and not any(wild and _only_wildcards(v) for v in condition.values)
+
+
+def _limiting_keys(statement: Statement, denies: list[Statement], keys: frozenset[str]) -> set[str]:
+    found = {c.key for c in statement.conditions if _limits(c, keys, negated=False)}
+    for deny in denies:
+        # A Deny refuses only when all its tests hold; it narrows the trust if they are all "not this caller".
+        if deny.conditions and all(_limits(c, keys, negated=True) for c in deny.conditions):
+            found |= {c.key for c in deny.conditions}
+    return found
+
+
+def _account_of(value: str) -> str:
+    if value.isdigit() and len(value) == 12:
+        return value
+    parts = value.split(":")
+    return parts[4] if len(parts) > 5 and parts[0] == "arn" else ""
+
+
+def _provider_host(value: str) -> str:
+    """``token.actions.githubusercontent.com`` for an oidc-provider ARN; the value itself for Cognito/Google."""
+    return value.split(":oidc-provider/", 1)[1] if ":oidc-provider/" in value else value
+
+
+def _github_owner_open(value: str) -> bool:
+    """Whether a StringLike ``sub`` value leaves the repository owner (org or user) unpinned."""
+    if value.startswith("repo:"):
+        owner = value[5:].split("/", 1)[0].split(":", 1)[0]
+        return not owner or "*" in owner or "?" in owner
+    head = value.split(":")[:2]  # custom claim formats: e.g. "repository_owner_id:123:..."
+    return len(head) < 2 or any("*" in part or "?" in part or not part for part in head)
+
+
+def _github_subject(statement: Statement, host: str) -> str:
+    """Why the GitHub ``sub`` condition does not pin the repository, or "" when it does."""
+    subs = [c for c in statement.conditions if c.key.lower() == f"{host}:sub".lower() and not c.negated]
+    if not subs:
+        return f"has no condition on {host}:sub, so any GitHub repository can assume it"
+    for condition in subs:
+        if "Like" in condition.base_operator:
+            open_values = [v for v in condition.values if _github_owner_open(v)]
+            if open_values:
+                return (f"allows {condition.key} {', '.join(open_values)}, which any "
+                        "repository owner on GitHub can match")
+    return ""
+
+
+def evaluate_trust(
+    document: Any,
+    *,
+    role_name: str,
+    role_arn: str = "",
+    path: str = "/",
+    confused_deputy_services: Iterable[str] = CONFUSED_DEPUTY_SERVICES,
+) -> TrustReport:
+    """Judge a role's trust policy against every rule; ``role_arn`` tells this account from others."""
+    if path.startswith("/aws-service-role/"):
+        return TrustReport(role_name, "a service-linked role: AWS owns its trust policy", frozenset(), ())
+    services = frozenset(s.lower() for s in confused_deputy_services)
+    own_account = _account_of(role_arn)
+    trust = parse_trust_policy(document, f"trust policy of role {role_name}")
+    denies = [s for s in trust.statements
+              if s.effect == "Deny" and _assumes(s) and (("AWS", "*") in s.principals and not s.not_principal)]
+    applicable: set[str] = set()
+    findings: list[TrustFinding] = []
+
+    def judge(rule: str, statement: Statement, principal: str, keys: frozenset[str], problem: str) -> None:
+        applicable.add(rule)
+        if not _limiting_keys(statement, denies, keys):
+            findings.append(TrustFinding(rule, principal, statement, f"Role {role_name} {problem}"))
+
+    for statement in trust.statements:
+        if statement.effect != "Allow" or not _assumes(statement):
+            continue
+        if statement.not_principal:
+            judge(PUBLIC, statement, "NotPrincipal", PUBLIC_LIMITING_KEYS,
+                  "trusts every principal except those NotPrincipal lists, without a condition limiting who")
+            continue
+        for kind, value in statement.principals:
+            label = f"{kind} {value}"
+            if kind == "AWS" and value == "*":
+                judge(PUBLIC, statement, label, PUBLIC_LIMITING_KEYS,
+                      "trusts any AWS principal in any account, without a condition limiting who "
+                      "(aws:PrincipalOrgID, aws:PrincipalAccount, aws:PrincipalArn, sts:ExternalId, ...)")
+            elif kind == "AWS" and (account := _account_of(value)) and own_account and account != own_account:
+                judge(CROSS_ACCOUNT, statement, label, CROSS_ACCOUNT_KEYS,
+                      f"trusts {value} in account {account} without sts:ExternalId or an organization condition")
+            elif kind == "Service" and value.lower() in services:
+                judge(CONFUSED_DEPUTY, statement, label, SOURCE_KEYS,
+                      f"trusts {value} without aws:SourceAccount or aws:SourceArn (cross-service confused deputy)")
+            elif kind == "Federated" and (":saml-provider/" in value or "sts:AssumeRoleWithSAML" in statement.actions):
+                judge(FEDERATED_AUDIENCE, statement, label, frozenset({"saml:aud"}),
+                      f"trusts SAML provider {value} without a SAML:aud condition")
+            elif kind == "Federated":
+                host = _provider_host(value)
+                judge(FEDERATED_AUDIENCE, statement, label, frozenset({f"{host}:aud".lower()}),
+                      f"trusts OIDC provider {host} without a {host}:aud condition")
+                if host.startswith(GITHUB_OIDC):
+                    applicable.add(GITHUB_SUBJECT)
+                    problem = _github_subject(statement, host)
+                    if problem:
+                        findings.append(TrustFinding(GITHUB_SUBJECT, label, statement, f"Role {role_name} {problem}"))
+    return TrustReport(role_name, "", frozenset(applicable), tuple(findings))
