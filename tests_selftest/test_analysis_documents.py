@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from iam_compliance.analysis.actions import ActionCatalogue, aws_catalogue, count
-from iam_compliance.analysis.documents import PolicyDocumentError, parse_identity_policy, parse_trust_policy
+from iam_compliance.analysis.documents import (
+    PolicyDocumentError, full_admin_statements, parse_identity_policy, parse_trust_policy, service_wildcards,
+)
 from iam_compliance.model.iam import BadData
 
 
@@ -118,3 +120,34 @@ def test_trust_policy_rules() -> None:
                                            "Resource": "*"}]}, "t")
     with pytest.raises(PolicyDocumentError, match="unknown principal type"):
         parse_trust_policy({"Statement": [{"Effect": "Allow", "Principal": {"Aws": "*"}, "Action": "sts:AssumeRole"}]}, "t")
+
+
+def _doc(*statements: dict) -> dict:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def test_full_admin_statements_are_the_literal_cis_test() -> None:
+    found = full_admin_statements(_doc(
+        {"Effect": "Allow", "Action": ["s3:GetObject", "*:*"], "Resource": "*", "Condition": {"Bool": {"aws:x": "1"}}},
+        {"Effect": "Allow", "Action": "*", "Resource": "arn:*"},
+        {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},  # everything but IAM: not the literal test
+        {"Effect": "Allow", "Action": "*", "NotResource": "arn:aws:s3:::x"},
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "*", "Resource": "*"},
+    ), "policy p")
+    assert [s.number for s in found] == [1, 2]
+    with pytest.raises(PolicyDocumentError, match='policy p, statement 1: Effect must be "Allow" or "Deny"'):
+        full_admin_statements(_doc({"Effect": "allow", "Action": "*", "Resource": "*"}), "policy p")
+
+
+def test_service_wildcards_tell_grants_from_exceptions() -> None:
+    found = service_wildcards(_doc(
+        {"Effect": "Allow", "Action": ["ec2:*", "S3:*", "ec2:Describe*"], "Resource": "*"},
+        {"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"},
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Allow", "NotAction": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "kms:*", "Resource": "*"},
+    ), "policy p")
+    assert [(w.statement.number, w.services) for w in found] == [(1, ("ec2", "s3")), (2, ("s3",)), (3, ("*",))]
+    assert [w.describe() for w in found] == [
+        "statement 1 allows ec2:*, S3:*", "statement 2 allows every action except s3:*", "statement 3 allows *"]

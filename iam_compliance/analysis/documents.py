@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from iam_compliance.analysis.patterns import matches_every_resource
 from iam_compliance.model.iam import BadData
 
 IDENTITY = "identity"
@@ -288,3 +289,62 @@ def parse_identity_policy(document: Any, where: str) -> PolicyDocument:
 
 def parse_trust_policy(document: Any, where: str) -> PolicyDocument:
     return parse_policy(document, where, TRUST)
+
+
+# --- literal statement tests (CIS 1.15 / Security Hub IAM.1 and IAM.21 read the document, not its effect) ------
+
+
+def _stars(text: str) -> bool:
+    return bool(text) and set(text) == {"*"}
+
+
+def is_all_actions(action: str) -> bool:
+    """``*`` or ``*:*`` (the exact element: ``s3:*`` is not every action)."""
+    service, colon, name = action.partition(":")
+    return _stars(service) and (not colon or _stars(name))
+
+
+def service_of_wildcard(action: str) -> str | None:
+    """``s3`` for ``s3:*`` (any case); None for ``ec2:Describe*``, ``*`` or ``*:*``."""
+    service, colon, name = action.partition(":")
+    if colon and service and _stars(name) and not _stars(service):
+        return service.lower()
+    return None
+
+
+def full_admin_statements(document: Any, where: str) -> list[Statement]:
+    """Allow statements with Action ``*`` (or ``*:*``) on Resource ``*`` (or a pattern matching every ARN), with or
+    without a Condition: the literal test of CIS 1.15 and Security Hub IAM.1 (NotAction and NotResource are not it)."""
+    return [s for s in parse_identity_policy(document, where).statements
+            if s.effect == "Allow" and not s.not_action and not s.not_resource
+            and any(is_all_actions(a) for a in s.actions) and any(matches_every_resource(r) for r in s.resources)]
+
+
+@dataclass(frozen=True)
+class ServiceWildcard:
+    """An Allow statement naming whole services: ``s3:*`` in Action, or in NotAction (every service but those)."""
+
+    statement: Statement
+    actions: tuple[str, ...]  # the elements as written, e.g. ("S3:*", "ec2:*")
+    services: tuple[str, ...]  # lower case; "*" for every service
+
+    def describe(self) -> str:
+        verb = "allows every action except" if self.statement.not_action else "allows"
+        return f"{self.statement.label} {verb} {', '.join(self.actions)}"
+
+
+def service_wildcards(document: Any, where: str) -> list[ServiceWildcard]:
+    """Allow statements with Action or NotAction ``<service>:*`` (Security Hub IAM.21).
+
+    ``*`` and ``*:*`` in Action grant every service's ``*`` and are reported as the service ``*``; prefix
+    wildcards such as ``ec2:Describe*`` are not service-wide; NotAction ``*`` grants nothing.
+    """
+    found = []
+    for statement in parse_identity_policy(document, where).statements:
+        if statement.effect != "Allow":
+            continue
+        matched = [(a, "*") for a in statement.actions if not statement.not_action and is_all_actions(a)]
+        matched += [(a, service) for a in statement.actions if (service := service_of_wildcard(a)) is not None]
+        if matched:
+            found.append(ServiceWildcard(statement, tuple(a for a, _ in matched), tuple(s for _, s in matched)))
+    return found

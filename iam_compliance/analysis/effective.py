@@ -143,6 +143,12 @@ def _compile(document: Any, where: str, catalogue: ActionCatalogue) -> CompiledP
                           deny_all, deny_conditional, tuple(parts), not_resource_parts)
 
 
+def denies_only(policy: CompiledPolicy) -> CompiledPolicy:
+    """The policy's Deny statements alone: how a user's group policies bear on what the user holds by itself."""
+    return CompiledPolicy(policy.version, tuple(rule for rule in policy.rules if rule.deny), 0, 0, 0,
+                          policy.deny_some, policy.deny_all, policy.deny_conditional)
+
+
 _CACHE_LIMIT = 50_000
 # Canonical JSON (sorted keys) as the cache key; a prebuilt encoder saves the set-up ``json.dumps`` does per call.
 _KEY = json.JSONEncoder(sort_keys=True, check_circular=False).encode

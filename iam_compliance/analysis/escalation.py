@@ -76,6 +76,8 @@ class Method:
     same_target: bool = False  # every need on the same resource (e.g. rewrite a role's trust, then assume it)
     holders: frozenset[str] = frozenset({"user", "role", "policy"})
     only_with_boundary: bool = False
+    # Needs IAM alone and nothing else in the account: the holder writes itself any policy (admin at once).
+    writes_own_policy: bool = False
 
 
 def _pass(service: str) -> Need:
@@ -88,22 +90,25 @@ _ROLES_ONLY = frozenset({"role", "policy"})
 METHODS: tuple[Method, ...] = (
     Method("iam_create_policy_version", "Create a new default version of a managed policy",
            (Need(("iam:CreatePolicyVersion",), POLICY),),
-           "a customer managed policy attached to the principal (the new version is made default at once)"),
+           "a customer managed policy attached to the principal (the new version is made default at once)",
+           writes_own_policy=True),
     Method("iam_set_default_policy_version", "Make a more permissive existing version the default",
            (Need(("iam:SetDefaultPolicyVersion",), POLICY),),
            "a customer managed policy attached to the principal with a more permissive non-default version"),
     Method("iam_attach_user_policy", "Attach any managed policy (AdministratorAccess) to itself",
-           (Need(("iam:AttachUserPolicy",), USER, SELF),), holders=_USERS_ONLY),
+           (Need(("iam:AttachUserPolicy",), USER, SELF),), holders=_USERS_ONLY, writes_own_policy=True),
     Method("iam_attach_group_policy", "Attach any managed policy to a group it belongs to",
-           (Need(("iam:AttachGroupPolicy",), GROUP, OWN_GROUP),), "membership of a group", holders=_USERS_ONLY),
+           (Need(("iam:AttachGroupPolicy",), GROUP, OWN_GROUP),), "membership of a group", holders=_USERS_ONLY,
+           writes_own_policy=True),
     Method("iam_attach_role_policy", "Attach any managed policy to its own role",
-           (Need(("iam:AttachRolePolicy",), ROLE, SELF),), holders=_ROLES_ONLY),
+           (Need(("iam:AttachRolePolicy",), ROLE, SELF),), holders=_ROLES_ONLY, writes_own_policy=True),
     Method("iam_put_user_policy", "Write an inline policy granting everything on itself",
-           (Need(("iam:PutUserPolicy",), USER, SELF),), holders=_USERS_ONLY),
+           (Need(("iam:PutUserPolicy",), USER, SELF),), holders=_USERS_ONLY, writes_own_policy=True),
     Method("iam_put_group_policy", "Write an inline policy on a group it belongs to",
-           (Need(("iam:PutGroupPolicy",), GROUP, OWN_GROUP),), "membership of a group", holders=_USERS_ONLY),
+           (Need(("iam:PutGroupPolicy",), GROUP, OWN_GROUP),), "membership of a group", holders=_USERS_ONLY,
+           writes_own_policy=True),
     Method("iam_put_role_policy", "Write an inline policy granting everything on its own role",
-           (Need(("iam:PutRolePolicy",), ROLE, SELF),), holders=_ROLES_ONLY),
+           (Need(("iam:PutRolePolicy",), ROLE, SELF),), holders=_ROLES_ONLY, writes_own_policy=True),
     Method("iam_add_user_to_group", "Add itself to a more privileged group",
            (Need(("iam:AddUserToGroup",), GROUP, ANY),), "a group with more permissions", holders=_USERS_ONLY),
     Method("iam_attach_role_policy_assume", "Attach a policy to a role it can assume, then assume it",
@@ -192,8 +197,12 @@ class Step:
     def describe(self) -> str:
         refs = "; ".join(r.describe() for r in self.decision.granted_by)
         text = f"{self.action} on {self.resource} ({refs})"
+        if self.decision.boundary_allows_by:
+            text += " within the boundary (" + "; ".join(r.describe() for r in self.decision.boundary_allows_by) + ")"
         if self.decision.conditional_keys:
             text += f" only when conditions on {', '.join(sorted(self.decision.conditional_keys))} hold"
+        if self.decision.may_be_denied_under:
+            text += f" (a Deny may refuse it under conditions on {', '.join(sorted(self.decision.may_be_denied_under))})"
         return text
 
 
@@ -474,4 +483,20 @@ def escalations(perms: Permissions, inventory: Inventory | Callable[[], Inventor
         escalation = _apply(perms, method, inventory)
         if escalation is not None:
             found.append(escalation)
+    return found
+
+
+def blocked(perms: Permissions) -> list[tuple[Method, str]]:
+    """Methods the identity policies alone would allow that a Deny or the boundary takes away, with why."""
+    found = []
+    for method, masks in _method_masks(perms.catalogue):
+        if perms.principal.kind not in method.holders or (method.only_with_boundary and perms.boundary is None):
+            continue
+        if not all(mask & perms.allow_some for mask in masks):
+            continue
+        for mask in masks:
+            if not mask & perms.possibly_allowed:
+                action = perms.catalogue.names_of(mask & perms.allow_some)[0]
+                found.append((method, f"{action}: {perms.decide(action).reason}"))
+                break
     return found

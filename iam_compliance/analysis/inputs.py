@@ -13,7 +13,7 @@ from typing import Any
 from iam_compliance.analysis.actions import ActionCatalogue, aws_catalogue
 from iam_compliance.analysis.effective import (
     BOUNDARY, INLINE, MANAGED, Compiled, Permissions, PolicyInput, PolicySource, PrincipalInfo, compile_policy,
-    where,
+    denies_only, where,
 )
 from iam_compliance.analysis.documents import parse_trust_policy
 from iam_compliance.analysis.escalation import Escalation, Inventory, escalations
@@ -133,18 +133,22 @@ def _compiled_group(user: User, info: PrincipalInfo, name: str, catalogue: Actio
     return found
 
 
-def principal_permissions(principal: Principal, catalogue: ActionCatalogue | None = None) -> Permissions:
+def principal_permissions(principal: Principal, catalogue: ActionCatalogue | None = None, *,
+                          own_only: bool = False) -> Permissions:
     """The compiled effective permissions of a user, group or role in the snapshot.
 
     The same as ``permissions(principal_info(p), identity_inputs(p), boundary_input(p))``, with each managed
-    policy and each group's policies compiled once per snapshot instead of once per principal.
+    policy and each group's policies compiled once per snapshot instead of once per principal. ``own_only``:
+    what a user holds by its own policies; its groups' policies then contribute their Denies only (what the
+    groups grant is judged on each group).
     """
     catalogue = catalogue or aws_catalogue()
     info = principal_info(principal)
     identity = _compiled_own(principal, info, catalogue)
     if isinstance(principal, User):
         for name in principal.group_names:
-            identity += _compiled_group(principal, info, name, catalogue)
+            group = _compiled_group(principal, info, name, catalogue)
+            identity += [(source, denies_only(policy)) for source, policy in group] if own_only else group
     bound = None
     if isinstance(principal, (User, Role)):
         arn = (principal.detail.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import weakref
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import Callable, Iterable, TypeVar
 
 from iam_compliance.model.iam import ManagedPolicy, Principal, Role, Snapshot
 
@@ -106,3 +107,12 @@ def detach_command(principal: Principal, policy_arn: str = "", inline_name: str 
     if inline_name:
         return f"aws iam delete-{kind}-policy --{kind}-name {principal.name} --policy-name {inline_name}"
     return f"aws iam detach-{kind}-policy --{kind}-name {principal.name} --policy-arn {policy_arn}"
+
+
+def is_approved(principal: Principal, patterns: Iterable[str]) -> str:
+    """The entry of an allow-list (name, kind/name or ARN, ``*`` globs, any case) that names the principal, or ""."""
+    names = (principal.name, principal_id(principal), principal.arn)
+    for pattern in patterns:
+        if any(fnmatch.fnmatchcase(name.lower(), pattern.lower()) for name in names):
+            return pattern
+    return ""
