@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from iam_compliance.analysis.admins import is_approved
 from iam_compliance.controls import Finding, control, not_applicable
 from iam_compliance.model.iam import Account, Principal
+from iam_compliance.model.principals import is_approved
 from iam_compliance.model.regional import EXTERNAL_ACCESS_TYPES, RegionAnalyzers
 from iam_compliance.settings import Settings
 

@@ -1,35 +1,54 @@
 """Administrator controls (catalogue section C): how many admins there are, and who may be one.
 
-The admin definition (fixtures/admins.py, README "Who counts as an administrator"): AWS-managed
-AdministratorAccess, or an Allow of ``*`` on ``*`` in any identity policy's default version, voided by
-a non-admin permissions boundary or an unconditioned Deny of everything; settings ``admins.*``.
+The admin definition (README "Who counts as an administrator"): a user or role is an administrator when its
+effective permissions allow every action on every resource, after its permissions boundary and every Deny,
+under conditions or not (the finding names the condition keys). The counts count people; roles assumed only
+by workloads (AWS services, OIDC web identity such as GitHub Actions or EKS) are listed apart.
 """
 
 from __future__ import annotations
 
-from iam_compliance.analysis.admins import AdminVerdict, admins, evaluate_admin, is_approved, uncounted_admin_roles
+from iam_compliance.analysis.accounts import (
+    IDENTITY_CENTER_NOTE, Admin, administrators, counted, escalation_refs, own_permissions, removal_commands,
+    self_admin_paths, verdict_how,
+)
+from iam_compliance.analysis.administrators import admin_verdict
+from iam_compliance.analysis.escalation import Escalation
+from iam_compliance.analysis.inputs import principal_permissions
 from iam_compliance.controls import Finding, control, not_applicable
 from iam_compliance.model.iam import Account, Group, Principal, User
-from iam_compliance.analysis.policy import AdminRules
-from iam_compliance.model.principals import detach_command, principal_id
+from iam_compliance.model.principals import is_approved, principal_id
 from iam_compliance.settings import Settings
 
 
-def _listed(verdicts: list[AdminVerdict]) -> str:
-    return "; ".join(f"{principal_id(v.principal)} through {v.how()}" for v in verdicts) or "none"
+def _people(settings: Settings) -> str:
+    return "people (IAM users and roles people assume)" if settings.admins.scope == "users_and_human_roles" \
+        else "IAM users (admins.scope: users)"
 
 
-def _admin_evidence(verdicts: list[AdminVerdict], account: Account, settings: Settings) -> dict:
-    rules = AdminRules.from_settings(settings.admins)
-    return {
-        "admins": {principal_id(v.principal): v.how() for v in verdicts},
-        "scope": settings.admins.scope,
-        "admin_roles_not_counted": uncounted_admin_roles(account.snapshot, rules, settings.admins.scope),
-    }
+def _count_finding(account: Account, settings: Settings, verdict: str, limit: str, key: str, value: int) -> Finding:
+    """The count finding: the verdict, who is counted, who is listed apart and why, and the Identity Center caveat."""
+    people, apart = counted(administrators(account.snapshot),
+                            people_roles=settings.admins.scope == "users_and_human_roles")
+    listed = "; ".join(admin.describe() for admin in people) or "none"
+    text = f"Account {account.id} has {verdict} among {_people(settings)}; {limit}. Administrators: {listed}."
+    if apart:
+        text += (" Administrator roles not counted as people: "
+                 + "; ".join(f"{principal_id(a.principal)} ({a.audience.reason if a.audience else ''})" for a in apart)
+                 + ".")
+    return Finding(text + f" {IDENTITY_CENTER_NOTE}.", evidence={
+        "administrators": {principal_id(a.principal): verdict_how(a.verdict) for a in people},
+        "not_counted": {principal_id(a.principal): a.audience.reason if a.audience else "" for a in apart},
+        "scope": settings.admins.scope, key: value,
+    })
 
 
-def _counted_admins(account: Account, settings: Settings) -> list[AdminVerdict]:
-    return admins(account.snapshot, AdminRules.from_settings(settings.admins), settings.admins.scope)
+def _counted_admins(account: Account, settings: Settings) -> list[Admin]:
+    return counted(administrators(account.snapshot), people_roles=settings.admins.scope == "users_and_human_roles")[0]
+
+
+def _plural(count: int) -> str:
+    return f"{count} administrator{'' if count == 1 else 's'}" if count else "no administrator"
 
 
 @control(
@@ -43,19 +62,16 @@ def test_admin_count_minimum(account: Account, settings: Settings) -> None:
 
     One administrator is a single point of failure: if that person leaves or loses their MFA device,
     nobody can administer the account without the root user. Counted: IAM users and, under
-    ``admins.scope: users_and_human_roles`` (default), roles people can assume (SAML/OIDC federation,
-    IAM Identity Center, AWS principals). Service-linked and service-only roles are not counted.
+    ``admins.scope: users_and_human_roles`` (default), roles people assume (IAM users or accounts, SAML,
+    IAM Identity Center). Roles assumed only by workloads (AWS services, OIDC web identity) never count as
+    people and are listed apart; service-linked roles are AWS's. An administrator under a condition (e.g. MFA)
+    counts. One Identity Center role may stand for many people: IAM cannot tell how many.
     """
     minimum = settings.admins.minimum
-    verdicts = _counted_admins(account, settings)
-    if len(verdicts) < minimum:
-        count = f"{len(verdicts)} administrator{'' if len(verdicts) == 1 else 's'}" if verdicts else "no administrator"
-        raise Finding(
-            f"Account {account.id} has {count} (counting {settings.admins.scope.replace('_', ' ')}); at least "
-            f"{minimum} are required so that losing one does not leave the account without an administrator. "
-            f"Admins: {_listed(verdicts)}.",
-            evidence={**_admin_evidence(verdicts, account, settings), "minimum": minimum},
-        )
+    found = len(_counted_admins(account, settings))
+    if found < minimum:
+        raise _count_finding(account, settings, _plural(found), f"at least {minimum} are required so that losing "
+                             "one does not leave the account without an administrator", "minimum", minimum)
 
 
 @control(
@@ -68,18 +84,14 @@ def test_admin_count_maximum(account: Account, settings: Settings) -> None:
     """The account has at most the maximum number of administrators (admins.maximum, default 3).
 
     Every administrator can do anything, including erasing the audit trail; the fewer, the smaller the
-    blast radius of one stolen credential. The finding lists each admin and how it is one (group,
-    inline or managed policy). Counted as in admin_count_minimum; admin roles that are not counted
-    (machine identities) are listed in the evidence.
+    blast radius of one stolen credential. The finding lists each admin and how it is one (the policy, its
+    version, the group it comes through, the statement, the condition keys). Counted as in
+    admin_count_minimum; administrator roles of workloads are listed apart.
     """
     maximum = settings.admins.maximum
-    verdicts = _counted_admins(account, settings)
-    if len(verdicts) > maximum:
-        raise Finding(
-            f"Account {account.id} has {len(verdicts)} administrators (counting "
-            f"{settings.admins.scope.replace('_', ' ')}); at most {maximum} are allowed. Admins: {_listed(verdicts)}.",
-            evidence={**_admin_evidence(verdicts, account, settings), "maximum": maximum},
-        )
+    found = len(_counted_admins(account, settings))
+    if found > maximum:
+        raise _count_finding(account, settings, _plural(found), f"at most {maximum} are allowed", "maximum", maximum)
 
 
 @control(
@@ -89,17 +101,16 @@ def test_admin_count_maximum(account: Account, settings: Settings) -> None:
     remediation="Assign an MFA device to the administrator (aws iam create-virtual-mfa-device, then "
                 "aws iam enable-mfa-device), or remove its administrator access.",
 )
-def test_admin_user_mfa_enabled(iam_user: User, settings: Settings) -> None:
+def test_admin_user_mfa_enabled(iam_user: User) -> None:
     """Every administrator IAM user has MFA enabled.
 
-    Read from the credential report's mfa_active. Applies to admins by the suite's definition
-    (including admin rights inherited from groups); other users are not applicable. An admin without
-    a console password still needs MFA: its access keys can be used to create one.
+    Read from the credential report's mfa_active. Applies to administrators by the suite's definition
+    (effective permissions, groups included, conditional or not); other users are not applicable. An admin
+    without a console password still needs MFA: its access keys can be used to create one.
     """
-    verdict = evaluate_admin(iam_user, AdminRules.from_settings(settings.admins))
+    verdict = admin_verdict(principal_permissions(iam_user))
     if not verdict.is_admin:
-        reason = f" ({verdict.cancelled_by})" if verdict.cancelled_by else ""
-        not_applicable(f"user {iam_user.name} is not an administrator{reason}.")
+        not_applicable(f"user {iam_user.name} is not an administrator ({'; '.join(verdict.limits)}).")
     credentials = iam_user.credentials
     if not credentials.mfa_active:
         keys = len(credentials.active_access_key_slots)
@@ -107,11 +118,18 @@ def test_admin_user_mfa_enabled(iam_user: User, settings: Settings) -> None:
         raise Finding(
             f"Administrator {iam_user.name} has no MFA device (credential report mfa_active=false; the user has "
             f"{access} and {keys} active access key{'' if keys == 1 else 's'}). "
-            f"It is an administrator through {verdict.how()}.",
-            evidence={"mfa_active": False, "admin_through": [r.describe() for r in verdict.reasons]},
+            f"It is an administrator through {verdict_how(verdict)}.",
+            evidence={"mfa_active": False, "admin_through": [ref.describe() for ref in verdict.granted_by]},
             remediation=f"aws iam enable-mfa-device --user-name {iam_user.name} --serial-number <device-arn> "
                         "--authentication-code1 <code> --authentication-code2 <code>",
         )
+
+
+def _grants(escalation: Escalation) -> str:
+    """'Attach any managed policy to itself (iam_attach_user_policy): iam:AttachUserPolicy by <statement>'."""
+    steps = "; ".join(f"{step.action} by " + "; ".join(ref.describe() for ref in step.decision.granted_by)
+                      for step in escalation.steps)
+    return f"{escalation.method.name} ({escalation.method.id}): {steps}"
 
 
 @control(
@@ -122,24 +140,39 @@ def test_admin_user_mfa_enabled(iam_user: User, settings: Settings) -> None:
                 "detach-role-policy), or list the principal in admins.approved if it is a sanctioned admin.",
 )
 def test_principal_no_administrator_access(iam_principal: Principal, settings: Settings) -> None:
-    """Users, groups and roles hold no administrator policy unless approved in admins.approved.
+    """Users, groups and roles hold no administrator access unless approved in admins.approved.
 
-    Each principal is judged on its own inline and attached policies: a group's admin policy fails
-    the group's item, not each member's. ``admins.approved`` takes names, ``kind/name`` or ARNs,
-    with ``*`` globs (e.g. ``role/AWSReservedSSO_AdministratorAccess_*``). Service-linked roles are
-    excluded; roles only AWS services can assume are included (an admin Lambda is a real risk).
+    Each principal is judged on its own inline and attached policies (after its boundary and every Deny, its
+    groups' included): a group's grants fail the group's item, not each member's. It fails when those policies
+    allow every action on every resource, or let the principal (a group: its members) make itself an
+    administrator through IAM alone: attach or write any policy on itself (``iam:*``, iam:AttachUserPolicy,
+    iam:PutRolePolicy, ...) or create a new default version of its own managed policy. ``admins.approved``
+    takes names, ``kind/name`` or ARNs, with ``*`` globs (e.g. ``role/AWSReservedSSO_AdministratorAccess_*``).
+    Service-linked roles are excluded; roles only workloads assume are included (an admin pipeline is a real risk).
     """
-    verdict = evaluate_admin(iam_principal, AdminRules.from_settings(settings.admins), own_only=True)
-    if not verdict.is_admin or is_approved(iam_principal, settings.admins.approved):
+    if is_approved(iam_principal, settings.admins.approved):
         return
+    perms = own_permissions(iam_principal)
+    verdict = admin_verdict(perms)
     what = f"{iam_principal.kind.capitalize()} {iam_principal.name}"
     if isinstance(iam_principal, Group):
         members = iam_principal.member_names
         what += f" (members: {', '.join(members) if members else 'none'})"
-    first = verdict.reasons[0].source
-    raise Finding(
-        f"{what} holds administrator access through {verdict.how()}, and is not listed in admins.approved.",
-        evidence={"admin_through": [r.describe() for r in verdict.reasons], "approved": list(settings.admins.approved)},
-        remediation=detach_command(iam_principal, first.arn, "" if first.arn else first.name)
-        + " (or add it to admins.approved)",
-    )
+    if verdict.is_admin:
+        raise Finding(
+            f"{what} holds administrator access through {verdict_how(verdict)}, and is not listed in admins.approved.",
+            evidence={"admin_through": [ref.describe() for ref in verdict.granted_by],
+                      "conditions": sorted(verdict.conditional_keys), "approved": list(settings.admins.approved)},
+            remediation=" and ".join(removal_commands(iam_principal, verdict.granted_by))
+            + " (or add it to admins.approved)",
+        )
+    paths = self_admin_paths(iam_principal, perms)
+    if paths:
+        who = "its members can make themselves" if isinstance(iam_principal, Group) else "it can make itself"
+        raise Finding(
+            f"{what} is not an administrator by its policies, but {who} one through IAM alone, and is not listed "
+            f"in admins.approved: {' | '.join(_grants(e) for e in paths)}.",
+            evidence={"self_admin_methods": [e.method.id for e in paths], "approved": list(settings.admins.approved)},
+            remediation=" and ".join(removal_commands(iam_principal, escalation_refs(paths)))
+            + " (or grant only the IAM actions needed, on other resources)",
+        )

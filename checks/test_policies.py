@@ -6,10 +6,11 @@ someone makes them the default (which itself needs iam:SetDefaultPolicyVersion).
 
 from __future__ import annotations
 
-from iam_compliance.analysis.admins import is_human_role, why_not_human
+from iam_compliance.analysis.accounts import audience
+from iam_compliance.analysis.administrators import PEOPLE
+from iam_compliance.analysis.documents import full_admin_statements, service_wildcards
 from iam_compliance.controls import Finding, control, not_applicable
 from iam_compliance.model.iam import Account, ManagedPolicy, Principal
-from iam_compliance.analysis.policy import full_admin_statements, service_wildcards
 from iam_compliance.model.principals import (
     InlinePolicy, attached_to, aws_managed_arn, boundary_only, detach_command, principal_id,
 )
@@ -64,12 +65,12 @@ def test_policy_no_full_admin(iam_policy: ManagedPolicy | InlinePolicy, settings
         remediation = (f"aws iam create-policy-version --policy-arn {iam_policy.arn} --policy-document "
                        "file://narrower.json --set-as-default" if not iam_policy.aws_managed else
                        f"Detach it from {', '.join(holders) or 'every holder'} and grant narrower policies instead.")
-    grants = full_admin_statements(document, what)
+    grants = [f"{s.label}: {s.describe()}" for s in full_admin_statements(document, what)]
     if grants:
         raise Finding(
-            f"{what} allows every action on every resource ({'; '.join(g.describe() for g in grants)}). "
+            f"{what} allows every action on every resource ({'; '.join(grants)}). "
             f"Attached to: {', '.join(holders) or 'nothing (unattached)'}.",
-            evidence={"statements": [g.describe() for g in grants], "attached_to": holders},
+            evidence={"statements": grants, "attached_to": holders},
             remediation=remediation,
         )
 
@@ -83,8 +84,8 @@ def test_policy_no_full_admin(iam_policy: ManagedPolicy | InlinePolicy, settings
 def test_customer_policy_no_service_wildcard(managed_policy: ManagedPolicy) -> None:
     """Customer managed policies do not grant every action of a service (``service:*``).
 
-    Fails on an Allow statement with Action ``<service>:*`` or NotAction ``<service>:*`` (allow
-    everything except one service), in the default version, whatever the Resource or Condition, as
+    Fails on an Allow statement with Action ``<service>:*``, or NotAction ``<service>:*`` (which grants
+    every action of every *other* service), in the default version, whatever the Resource or Condition, as
     Security Hub IAM.21. Prefix wildcards such as ``ec2:Describe*`` pass; ``*`` and ``*:*`` grant every
     service's ``*`` and fail here too. AWS-managed policies and policies used only as permissions
     boundaries are not applicable (IAM.21 excludes both); inline policies are not covered by IAM.21.
@@ -95,12 +96,15 @@ def test_customer_policy_no_service_wildcard(managed_policy: ManagedPolicy) -> N
         not_applicable(f"policy {managed_policy.name} is used only as a permissions boundary.")
     found = service_wildcards(managed_policy.default_document, f"managed policy {managed_policy.name}")
     if found:
-        services = sorted({service for w in found for service in w.services})
-        named = "every service" if "*" in services else ", ".join(services)
+        granted = sorted({service for w in found if not w.statement.not_action for service in w.services})
+        excepted = sorted({service for w in found if w.statement.not_action for service in w.services})
+        named = ["every action of " + ("every service" if "*" in granted else ", ".join(granted))] if granted else []
+        named += [f"every action except those of {', '.join(excepted)}"] if excepted else []
         raise Finding(
-            f"Managed policy {managed_policy.name} grants every action of {named} "
+            f"Managed policy {managed_policy.name} grants {' and '.join(named)} "
             f"({'; '.join(w.describe() for w in found)}).",
-            evidence={"services": services, "statements": [w.describe() for w in found]},
+            evidence={"services": granted, "all_services_except": excepted,
+                      "statements": [w.describe() for w in found]},
             remediation=f"aws iam create-policy-version --policy-arn {managed_policy.arn} "
                         "--policy-document file://specific-actions.json --set-as-default",
         )
@@ -143,12 +147,12 @@ def test_support_role_exists(account: Account) -> None:
     service-linked role or a role only AWS services can assume does not let people open cases.
     """
     arn = aws_managed_arn(account.snapshot, "AWSSupportAccess")
-    holders = [role for role in account.snapshot.roles.values() if arn in role.attached_policy_arns]
-    if any(is_human_role(role) for role in holders):
+    holders = {role.name: audience(role) for role in account.snapshot.roles.values() if arn in role.attached_policy_arns}
+    if any(who.kind == PEOPLE for who in holders.values()):
         return
-    others = "; ".join(f"role {role.name} is {why_not_human(role)}" for role in holders)
+    others = "; ".join(f"role {name} is {who.reason}" for name, who in holders.items())
     raise Finding(
         f"Account {account.id} has no role people can assume with AWSSupportAccess attached"
         + (f" ({others})." if others else "."),
-        evidence={"policy_arn": arn, "roles_with_policy": {role.name: why_not_human(role) for role in holders}},
+        evidence={"policy_arn": arn, "roles_with_policy": {name: who.reason for name, who in holders.items()}},
     )

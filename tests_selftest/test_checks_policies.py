@@ -32,7 +32,7 @@ def test_policy_no_full_admin(aws, audit):
         "Attached to: user/ivan.\nFix: aws iam create-policy-version --policy-arn arn:aws:iam::123456789012:policy/legacy"
     )
     assert cis.outcome("policy_no_full_admin", "mfa-admin") == "failed"
-    assert 'Allow Action "s3:GetObject", "*:*" on Resource "*" under a Condition (Bool)' in cis.message("policy_no_full_admin", "mfa-admin")
+    assert 'Allow Action "s3:GetObject", "*:*" on Resource "*" when aws:MultiFactorAuthPresent' in cis.message("policy_no_full_admin", "mfa-admin")
     assert cis.outcome("policy_no_full_admin", "user/ivan/everything") == "failed"
     assert cis.message("policy_no_full_admin", "user/ivan/everything").startswith(
         'Inline policy everything of user ivan allows every action on every resource (statement 1: Allow Action "*:*" '
@@ -82,7 +82,8 @@ def test_customer_policy_no_service_wildcard(aws, audit):
     assert result.outcome("customer_policy_no_service_wildcard", "deny-kms") == "passed"
     assert result.outcome("customer_policy_no_service_wildcard", "all-but-iam") == "failed"
     assert result.message("customer_policy_no_service_wildcard", "all-but-iam").startswith(
-        "Managed policy all-but-iam grants every action of iam (statement 1 allows every action except iam:*).")
+        "Managed policy all-but-iam grants every action except those of iam (statement 1 allows every action "
+        "except iam:*).")
     assert result.outcome("customer_policy_no_service_wildcard", "everything") == "failed"
     assert result.message("customer_policy_no_service_wildcard", "everything").startswith(
         'Managed policy everything grants every action of every service (statement 1 allows *).')
@@ -124,7 +125,7 @@ def test_support_role_exists(aws, audit):
     assert machine_only.message("support_role_exists", "123456789012").startswith(
         "Account 123456789012 has no role people can assume with AWSSupportAccess attached "
         "(role AWSServiceRoleForSupport is a service-linked role; role support-bot is assumable only by "
-        "lambda.amazonaws.com)."
+        "service lambda.amazonaws.com)."
     )
 
     aws.role("support-incidents", managed=[support])
