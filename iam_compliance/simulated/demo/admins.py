@@ -1,9 +1,16 @@
-"""Demo entities for the admin definition's edge cases: boundaries, Deny, old versions, machine admins."""
+"""Demo entities for the admin definition's edge cases (boundaries, Deny, old versions, workload admins) and for
+privilege escalation."""
 
 from __future__ import annotations
 
-from iam_compliance.simulated.moto_account.builder import ACCOUNT_TRUST, MotoAccount, allow, service_trust
+from iam_compliance.simulated.moto_account.builder import ACCOUNT_TRUST, Key, MotoAccount, allow, service_trust
 
+GITHUB_OIDC = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+GITHUB_TRUST = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity", "Principal": {"Federated": GITHUB_OIDC},
+    "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                  "StringLike": {"token.actions.githubusercontent.com:sub": "repo:example-corp/infra:*"}},
+}]}
 DENY_EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}
 
 
@@ -24,3 +31,11 @@ def seed(account: MotoAccount, arns: dict[str, str]) -> None:
     account.policy_version(analyst, allow(["athena:StartQueryExecution", "athena:GetQueryResults", "glue:Get*"]),
                            default=True)
     account.role("analyst", trust=ACCOUNT_TRUST, managed=[analyst], last_used_days=3)
+    # A GitHub Actions deployment role with AdministratorAccess: an administrator, but a workload's, listed apart
+    # from the people the admin counts count.
+    account.role("github-deploy-prod", trust=GITHUB_TRUST, managed=[arns["AdministratorAccess"]], last_used_days=1,
+                 description="Terraform apply from example-corp/infra")
+    # A batch user that may pass any role to EC2 and launch instances: it can run as any role EC2 may assume.
+    launcher = account.policy("ec2-launcher", allow(["iam:PassRole", "ec2:RunInstances", "ec2:Describe*"]),
+                              description="Launch batch workers")
+    account.user("svc-batch", keys=[Key(age_days=30, last_used_days=1)], managed=[launcher])
