@@ -83,6 +83,12 @@ CASES = [
     (GITHUB_SUBJECT, trust({"Federated": GITHUB}, {"StringEquals": {
         **GH_AUD, "token.actions.githubusercontent.com:sub": "repo:acme/app:environment:prod"}},
         "sts:AssumeRoleWithWebIdentity"), True),
+    (GITHUB_SUBJECT, trust({"Federated": GITHUB}, {"StringEquals": GH_AUD, "ForAllValues:StringLike": {
+        "token.actions.githubusercontent.com:sub": "repo:acme/app:*"}}, "sts:AssumeRoleWithWebIdentity"), False),
+    (GITHUB_SUBJECT, trust({"Federated": GITHUB}, {"StringEquals": GH_AUD, "StringLikeIfExists": {
+        "token.actions.githubusercontent.com:sub": "repo:acme/app:*"}}, "sts:AssumeRoleWithWebIdentity"), False),
+    (CONFUSED_DEPUTY, trust({"Service": "logs.eu-west-1.amazonaws.com"}), False),
+    (CONFUSED_DEPUTY, trust({"Service": "sns.amazonaws.com"}), None),
     (GITHUB_SUBJECT, trust({"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/X"},
                            None, "sts:AssumeRoleWithWebIdentity"), None),
 ]
@@ -110,3 +116,12 @@ def test_custom_confused_deputy_list() -> None:
     report = evaluate_trust(trust({"Service": "lambda.amazonaws.com"}), role_name="r", role_arn=ROLE_ARN,
                             confused_deputy_services=["lambda.amazonaws.com"])
     assert report.passed(CONFUSED_DEPUTY) is False
+
+
+def test_trusted_accounts_pass_without_external_id() -> None:
+    document = trust({"AWS": [f"arn:aws:iam::{OTHER}:root", "777788889999"]})
+    report = evaluate_trust(document, role_name="r", role_arn=ROLE_ARN, trusted_accounts=[OTHER])
+    (finding,) = report.failures(CROSS_ACCOUNT)
+    assert "777788889999" in finding.sentence
+    both = evaluate_trust(document, role_name="r", role_arn=ROLE_ARN, trusted_accounts=[OTHER, "777788889999"])
+    assert both.passed(CROSS_ACCOUNT) is True

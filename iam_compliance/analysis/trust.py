@@ -26,11 +26,19 @@ documented on each service's "Cross-service confused deputy prevention" page wit
 where these keys are not (reliably) present when the role is assumed are left out to avoid false findings:
 ``ec2.amazonaws.com`` (instance profiles), ``lambda.amazonaws.com`` (execution roles), ``glue``, ``backup``,
 ``apigateway`` (reported against Prowler's check in prowler-cloud/prowler#2810), ``ecs-tasks`` and ``eks``.
-``firehose`` documents ``sts:ExternalId`` instead and is left out too. Callers may pass their own list.
+``firehose`` documents ``sts:ExternalId`` instead and is left out too. ``sns.amazonaws.com`` (delivery-status
+logging role) is left out: SNS's pages on that role give a permissions policy and no trust-policy condition. A
+regional service principal (``logs.eu-west-1.amazonaws.com``, the form CloudWatch Logs destinations use) counts as
+its service. Callers may pass their own list (the ``trust.confused_deputy_services`` setting).
+
+Cross-account, which accounts: ``trusted_accounts`` (the ``trust.trusted_accounts`` setting) are accounts the
+organisation operates itself; a principal there passes without ``sts:ExternalId``, which only protects against a
+third party being tricked into using another customer's role.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -63,10 +71,10 @@ CONFUSED_DEPUTY_SERVICES = frozenset({
     "datasync.amazonaws.com",
     "ssm.amazonaws.com",  # Systems Manager hybrid activation role
     "logs.amazonaws.com",  # CloudWatch Logs (cross-account subscription delivery)
-    "sns.amazonaws.com",  # SNS delivery-status logging role
     "frauddetector.amazonaws.com",
 })
 GITHUB_OIDC = "token.actions.githubusercontent.com"
+_REGIONAL_SERVICE = re.compile(r"([a-z0-9-]+)\.[a-z]{2}(?:-[a-z]+)+-\d+\.(amazonaws\.com(?:\.cn)?)")
 
 
 @dataclass(frozen=True)
@@ -136,7 +144,14 @@ def _account_of(value: str) -> str:
     return parts[4] if len(parts) > 5 and parts[0] == "arn" else ""
 
 
-def _provider_host(value: str) -> str:
+def service_name(value: str) -> str:
+    """``logs.amazonaws.com`` for ``logs.eu-west-1.amazonaws.com``; other service principals unchanged (lower case)."""
+    value = value.lower()
+    regional = _REGIONAL_SERVICE.fullmatch(value)
+    return f"{regional.group(1)}.{regional.group(2)}" if regional else value
+
+
+def provider_host(value: str) -> str:
     """``token.actions.githubusercontent.com`` for an oidc-provider ARN; the value itself for Cognito/Google."""
     return value.split(":oidc-provider/", 1)[1] if ":oidc-provider/" in value else value
 
@@ -152,7 +167,11 @@ def _github_owner_open(value: str) -> bool:
 
 def _github_subject(statement: Statement, host: str) -> str:
     """Why the GitHub ``sub`` condition does not pin the repository, or "" when it does."""
-    subs = [c for c in statement.conditions if c.key.lower() == f"{host}:sub".lower() and not c.negated]
+    tests = [c for c in statement.conditions if c.key.lower() == f"{host}:sub".lower() and not c.negated]
+    subs = [c for c in tests if not c.if_exists and c.set_prefix != "ForAllValues"]
+    if not subs and tests:
+        return (f"tests {host}:sub only with {', '.join(sorted({c.operator for c in tests}))}, which holds when "
+                "the claim is missing, so it does not pin the repository")
     if not subs:
         return f"has no condition on {host}:sub, so any GitHub repository can assume it"
     for condition in subs:
@@ -171,12 +190,14 @@ def evaluate_trust(
     role_arn: str = "",
     path: str = "/",
     confused_deputy_services: Iterable[str] = CONFUSED_DEPUTY_SERVICES,
+    trusted_accounts: Iterable[str] = (),
 ) -> TrustReport:
     """Judge a role's trust policy against every rule; ``role_arn`` tells this account from others."""
     if path.startswith("/aws-service-role/"):
         return TrustReport(role_name, "a service-linked role: AWS owns its trust policy", frozenset(), ())
-    services = frozenset(s.lower() for s in confused_deputy_services)
+    services = frozenset(service_name(s) for s in confused_deputy_services)
     own_account = _account_of(role_arn)
+    trusted = frozenset(trusted_accounts)
     trust = parse_trust_policy(document, f"trust policy of role {role_name}")
     denies = [s for s in trust.statements
               if s.effect == "Deny" and _assumes(s) and (("AWS", "*") in s.principals and not s.not_principal)]
@@ -202,16 +223,19 @@ def evaluate_trust(
                       "trusts any AWS principal in any account, without a condition limiting who "
                       "(aws:PrincipalOrgID, aws:PrincipalAccount, aws:PrincipalArn, sts:ExternalId, ...)")
             elif kind == "AWS" and (account := _account_of(value)) and own_account and account != own_account:
+                if account in trusted:
+                    applicable.add(CROSS_ACCOUNT)  # an account of the organisation's own (trust.trusted_accounts)
+                    continue
                 judge(CROSS_ACCOUNT, statement, label, CROSS_ACCOUNT_KEYS,
                       f"trusts {value} in account {account} without sts:ExternalId or an organization condition")
-            elif kind == "Service" and value.lower() in services:
+            elif kind == "Service" and service_name(value) in services:
                 judge(CONFUSED_DEPUTY, statement, label, SOURCE_KEYS,
                       f"trusts {value} without aws:SourceAccount or aws:SourceArn (cross-service confused deputy)")
             elif kind == "Federated" and (":saml-provider/" in value or "sts:AssumeRoleWithSAML" in statement.actions):
                 judge(FEDERATED_AUDIENCE, statement, label, frozenset({"saml:aud"}),
                       f"trusts SAML provider {value} without a SAML:aud condition")
             elif kind == "Federated":
-                host = _provider_host(value)
+                host = provider_host(value)
                 judge(FEDERATED_AUDIENCE, statement, label, frozenset({f"{host}:aud".lower()}),
                       f"trusts OIDC provider {host} without a {host}:aud condition")
                 if host.startswith(GITHUB_OIDC):

@@ -24,6 +24,7 @@ from iam_compliance.simulated.demo import activity as activity_demo
 from iam_compliance.simulated.demo import admins as admins_demo
 from iam_compliance.simulated.demo import base
 from iam_compliance.simulated.demo import regional as regional_demo
+from iam_compliance.simulated.demo import trust as trust_demo
 from iam_compliance.simulated.demo import users as users_demo
 from iam_compliance.simulated.moto_account.builder import MotoAccount
 from iam_compliance.simulated.moto_account.gaps import moto_gaps
@@ -35,6 +36,7 @@ SEEDERS.append(users_demo.seed)
 SEEDERS.append(regional_demo.seed)
 SEEDERS.append(admins_demo.seed)
 SEEDERS.append(activity_demo.seed)
+SEEDERS.append(trust_demo.seed)
 
 
 def seed_demo(account: MotoAccount) -> None:
