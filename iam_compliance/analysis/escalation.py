@@ -194,9 +194,18 @@ class Step:
     resource: str
     decision: Decision
 
+    @property
+    def target(self) -> str:
+        """The resource as people read it: its ARN, or "any <service> <type>" where a probe stood in for it."""
+        if PROBE not in self.resource:
+            return self.resource
+        parts = self.resource.split(":", 5)
+        kind = parts[5].replace(":", "/").split("/", 1)[0] if len(parts) == 6 else "resource"
+        return f"any {parts[2] if len(parts) == 6 else ''} {kind}".replace("  ", " ")
+
     def describe(self) -> str:
         refs = "; ".join(r.describe() for r in self.decision.granted_by)
-        text = f"{self.action} on {self.resource} ({refs})"
+        text = f"{self.action} on {self.target} ({refs})"
         if self.decision.boundary_allows_by:
             text += " within the boundary (" + "; ".join(r.describe() for r in self.decision.boundary_allows_by) + ")"
         if self.decision.conditional_keys:
