@@ -6,7 +6,7 @@ import collections
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import boto3
 import botocore.loaders
@@ -124,7 +124,6 @@ def audit_snapshot(
     return Audit(doc, path, results, code)
 
 
-AuditRunner = Callable[..., Audit]
 
 
 def run_pytest(*args: str, env: Mapping[str, str] | None = None, timeout: float = 300):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from iam_compliance.analysis.actions import ActionCatalogue, ActionSet, aws_catalogue
 from iam_compliance.analysis.conditions import TRUE, Context, Outcome, evaluate
@@ -471,7 +471,3 @@ def policy_alone(
     holder = PrincipalInfo("policy", "policy-holder", "", account, partition)
     return permissions(holder, [PolicyInput(source, document)], None, catalogue)
 
-
-def context_of(values: Mapping[str, str]) -> Context:
-    """A request context from known key/value pairs (keys are matched case-insensitively)."""
-    return {k.lower(): v for k, v in values.items()}

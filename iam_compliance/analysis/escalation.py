@@ -40,15 +40,12 @@ GROUP = "arn:{partition}:iam::{account}:group/{name}"
 POLICY = "arn:{partition}:iam::{account}:policy/{name}"
 EC2_INSTANCE = "arn:{partition}:ec2:{region}:{account}:instance/{name}"
 LAMBDA_FUNCTION = "arn:{partition}:lambda:{region}:{account}:function:{name}"
-LAMBDA_MAPPING = "arn:{partition}:lambda:{region}:{account}:event-source-mapping:{name}"
 GLUE_ENDPOINT = "arn:{partition}:glue:{region}:{account}:devEndpoint/{name}"
 STACK = "arn:{partition}:cloudformation:{region}:{account}:stack/{name}"
 PIPELINE = "arn:{partition}:datapipeline:{region}:{account}:pipeline/{name}"
 NOTEBOOK = "arn:{partition}:sagemaker:{region}:{account}:notebook-instance/{name}"
 CODEBUILD_PROJECT = "arn:{partition}:codebuild:{region}:{account}:project/{name}"
 ECS_TASK_DEFINITION = "arn:{partition}:ecs:{region}:{account}:task-definition/{name}"
-ECS_TASK = "arn:{partition}:ecs:{region}:{account}:task/{name}"
-SSM_DOCUMENT = "arn:{partition}:ssm:{region}:{account}:document/{name}"
 SSM_SESSION_TARGET = EC2_INSTANCE
 
 

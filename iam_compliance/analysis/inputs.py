@@ -56,27 +56,6 @@ def _own(principal: Principal, group: str = "") -> list[PolicyInput]:
     return found
 
 
-def identity_inputs(principal: Principal) -> list[PolicyInput]:
-    """Every identity policy that applies: a user's own and its groups' (by group), a role's or group's own."""
-    found = _own(principal)
-    if isinstance(principal, User):
-        for name in principal.group_names:
-            group = principal.snapshot.groups.get(name)
-            if group is None:
-                raise BadData(f"User {principal.name} is in group {name}, which GetAccountAuthorizationDetails "
-                              "does not return.")
-            found += _own(group, name)
-    return found
-
-
-def boundary_input(principal: Principal) -> PolicyInput | None:
-    """The permissions boundary of a user or role (groups have none)."""
-    if not isinstance(principal, (User, Role)):
-        return None
-    arn = (principal.detail.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
-    return _managed(principal, arn, BOUNDARY) if arn else None
-
-
 def principal_info(principal: Principal) -> PrincipalInfo:
     snapshot = principal.snapshot
     return PrincipalInfo(principal.kind, principal.name, principal.arn, snapshot.account_id, snapshot.partition)
@@ -137,8 +116,8 @@ def principal_permissions(principal: Principal, catalogue: ActionCatalogue | Non
                           own_only: bool = False) -> Permissions:
     """The compiled effective permissions of a user, group or role in the snapshot.
 
-    The same as ``permissions(principal_info(p), identity_inputs(p), boundary_input(p))``, with each managed
-    policy and each group's policies compiled once per snapshot instead of once per principal. ``own_only``:
+    A user's own policies and its groups' (by group), a role's or group's own, and the permissions boundary;
+    each managed policy and each group's policies are compiled once per snapshot, not once per principal. ``own_only``:
     what a user holds by its own policies; its groups' policies then contribute their Denies only (what the
     groups grant is judged on each group).
     """

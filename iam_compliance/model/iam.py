@@ -180,7 +180,6 @@ class Principal:
     """Common parts of users, groups and roles as GetAccountAuthorizationDetails describes them."""
 
     kind = "principal"
-    name_field = ""
     inline_field = ""
 
     def __init__(self, snapshot: "Snapshot", name: str, detail: dict | None):
