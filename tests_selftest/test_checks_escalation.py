@@ -1,6 +1,7 @@
 """Self-tests for the privilege escalation checks, through moto and the real collector."""
 
-from iam_compliance.simulated.moto_account.builder import allow, service_trust
+from iam_compliance.analysis.escalation import METHODS, OWN_GROUP, POLICY
+from iam_compliance.simulated.moto_account.builder import ACCOUNT_TRUST, allow, service_trust
 
 ACCOUNT = "123456789012"
 OWN_KEYS = allow("iam:CreateAccessKey", "arn:aws:iam::*:user/${aws:username}")
@@ -96,3 +97,42 @@ def test_policy_no_privilege_escalation(aws, audit):
     assert result.outcome("policy_no_privilege_escalation", "everything") == "skipped"
     assert result.outcome("policy_no_privilege_escalation", "aws/AdministratorAccess") == "skipped"
     assert result.outcome("policy_no_privilege_escalation", "s3-boundary") == "skipped"
+
+
+def _method_users(aws) -> dict[str, tuple[str, str]]:
+    """For every method a user can hold: a user granted exactly its actions, and one granted all but the last need.
+
+    Returns method id -> (name of the user that can escalate, name of the user that cannot by this method).
+    """
+    admin = aws.aws_policy("AdministratorAccess")
+    services = sorted({need.passed_to for method in METHODS for need in method.needs if need.passed_to})
+    for service in services:  # a more privileged role each PassRole method could hand to its service
+        aws.role(f"admin-for-{service.split('.')[0]}", trust=service_trust(service), managed=[admin])
+    aws.role("assumable-admin", trust=ACCOUNT_TRUST, managed=[admin])
+    aws.group("power", managed=[admin])
+    users = {}
+    for index, method in enumerate(m for m in METHODS if "user" in m.holders and not m.only_with_boundary):
+        actions = [need.actions[0] for need in method.needs]
+        found, missing = f"esc-{index}", f"esc-{index}-partial"
+        groups = ["esc-members"] if any(need.relation == OWN_GROUP for need in method.needs) else []
+        partial = actions[:-1] or ["iam:GetUser"]  # without its last need the method is out of reach
+        if any(need.resource == POLICY for need in method.needs):  # rewrites a policy the user holds
+            aws.user(found, managed=[aws.policy(f"method-{index}", allow(actions))], groups=groups)
+            aws.user(missing, managed=[aws.policy(f"method-{index}-partial", allow(partial))], groups=groups)
+        else:
+            aws.user(found, inline={"method": allow(actions)}, groups=groups)
+            aws.user(missing, inline={"method": allow(partial)}, groups=groups)
+        users[method.id] = (found, missing)
+    return users
+
+
+def test_every_escalation_method_is_found_and_not_found_through_the_collector(aws, audit):
+    aws.group("esc-members")
+    users = _method_users(aws)
+    result = audit("principal_no_privilege_escalation")
+
+    for method_id, (found, missing) in users.items():
+        assert result.outcome("principal_no_privilege_escalation", f"user/{found}") == "failed", method_id
+        assert f"({method_id})" in result.message("principal_no_privilege_escalation", f"user/{found}"), method_id
+        assert f"({method_id})" not in result.message("principal_no_privilege_escalation", f"user/{missing}"), \
+            method_id
