@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.exceptions import ProfileNotFound
 
 from iam_compliance import __version__
-from iam_compliance.collection.errors import DependencyUnavailable
+from iam_compliance.collection.errors import CollectionError, DependencyUnavailable
 from iam_compliance.snapshot.failures import failure_of
 
 # Standard retry mode backs off on throttling; a source that is still throttled after this
@@ -32,8 +34,25 @@ class CollectOptions:
 
 
 def make_session(profile: str | None = None, region: str | None = None) -> boto3.Session:
-    """A session from the default credential chain (AWS_ENDPOINT_URL is honoured by botocore)."""
-    return boto3.Session(profile_name=profile, region_name=region or None)
+    """A session from the default credential chain (AWS_ENDPOINT_URL is honoured by botocore).
+
+    An unknown profile is a CollectionError naming the profiles that exist, before any call is made.
+    """
+    try:
+        return boto3.Session(profile_name=profile, region_name=region or None)
+    except ProfileNotFound:
+        known = ", ".join(sorted(boto3.Session().available_profiles)) or "none"
+        raise CollectionError(
+            f"AWS profile '{profile}' is not configured (profiles in ~/.aws/config and ~/.aws/credentials: {known})."
+        ) from None
+
+
+def unknown_regions(regions: Iterable[str]) -> list[str]:
+    """The names that are no region of any AWS partition, by botocore's own endpoint data (no call is made)."""
+    session = botocore.session.get_session()
+    known = {region for partition in session.get_available_partitions()
+             for region in session.get_available_regions("ec2", partition_name=partition)}
+    return [region for region in regions if region not in known]
 
 
 @dataclass

@@ -45,7 +45,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--waivers", metavar="PATH", help="YAML file of accepted risks (see README, Waivers)")
     group.addoption("--baseline", metavar="PATH",
                     help="a previous findings.json: mark findings new or known and list resolved ones")
-    group.addoption("--fail-on", metavar="SEVERITY", choices=SEVERITIES,
+    group.addoption("--fail-on", metavar="SEVERITY", type=str.lower, choices=SEVERITIES,
                     help=f"fail only for findings at or above SEVERITY ({', '.join(SEVERITIES)}); errors always fail")
     group.addoption("--findings-json", metavar="PATH", help="where to write findings.json "
                                                             "(default: <reports-dir>/findings.json)")

@@ -7,7 +7,7 @@ from typing import Any, Generator
 import pytest
 
 from iam_compliance import __version__
-from fixtures.options import is_audit_run, is_worker, reports_dir
+from fixtures.options import check_output_paths, is_audit_run, is_worker, reports_dir
 from fixtures.session import SNAPSHOT_KEY, get_settings
 from iam_compliance.rendering import html, overview, terminal
 from iam_compliance.results.drift import DRIFT_KEY, Drift
@@ -27,6 +27,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.xmlpath = str(out / "junit.xml")
     if hasattr(config.option, "css"):
         config.option.css.append(str(html.STYLESHEET))
+    check_output_paths(config)
     # pytest's failure summary repeats every finding with a traceback and is O(failures x tests);
     # the findings table replaces it. An explicit --tb or -r still wins.
     if config.option.tbstyle == "auto":
