@@ -74,6 +74,8 @@ def pytest_configure(config: pytest.Config) -> None:
     waivers, baseline = _load_inputs(config)  # bad files are usage errors before anything runs
     config.stash[WAIVERS_KEY] = waivers
     config.stash[WAIVER_DATE_KEY] = waiver_file.run_date()
+    if config.option.collectonly:
+        return  # nothing is evaluated: no findings.json, no exit decision
     config.pluginmanager.register(GovernanceReporter(config, baseline), "iam-compliance-governance")
 
 

@@ -16,8 +16,11 @@ from iam_compliance.results.log import shared_log
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """An audit writes its reports unless told otherwise, and prints findings, not tracebacks."""
-    if not is_audit_run(config) or is_worker(config):
+    """An audit writes its reports unless told otherwise, and prints findings, not tracebacks.
+
+    Listing the items (``--collect-only``) evaluates nothing, so it writes no report.
+    """
+    if not is_audit_run(config) or is_worker(config) or config.option.collectonly:
         return
     out = reports_dir(config)
     if getattr(config.option, "htmlpath", None) is None:
