@@ -136,3 +136,30 @@ def test_every_escalation_method_is_found_and_not_found_through_the_collector(aw
         assert f"({method_id})" in result.message("principal_no_privilege_escalation", f"user/{found}"), method_id
         assert f"({method_id})" not in result.message("principal_no_privilege_escalation", f"user/{missing}"), \
             method_id
+
+
+def test_role_and_boundary_methods_are_found_and_not_found_through_the_collector(aws, audit):
+    """Methods only a role holds (its own policies), and removing or replacing its own permissions boundary."""
+    admin = aws.aws_policy("AdministratorAccess")
+    narrow = aws.policy("s3-only-boundary", allow("s3:*"))
+    roles = {}
+    for index, method in enumerate(m for m in METHODS if "role" in m.holders and "user" not in m.holders):
+        actions = [need.actions[0] for need in method.needs]
+        aws.role(f"esc-role-{index}", trust=ACCOUNT_TRUST, inline={"method": allow(actions)})
+        aws.role(f"esc-role-{index}-partial", trust=ACCOUNT_TRUST, inline={"method": allow("iam:GetRole")})
+        roles[method.id] = (f"esc-role-{index}", f"esc-role-{index}-partial")
+    for index, method in enumerate(m for m in METHODS if m.only_with_boundary):
+        role_action = next(a for a in method.needs[0].actions if "Role" in a)
+        # Administrator by its policies, held to S3 by a boundary that still lets it change that boundary:
+        # removing or replacing the boundary makes it an administrator. Without that action it cannot.
+        loose = aws.policy(f"s3-and-boundary-{index}", allow(["s3:*", role_action]))
+        aws.role(f"bounded-{index}", trust=ACCOUNT_TRUST, managed=[admin], boundary=loose)
+        aws.role(f"bounded-{index}-partial", trust=ACCOUNT_TRUST, managed=[admin], boundary=narrow)
+        roles[method.id] = (f"bounded-{index}", f"bounded-{index}-partial")
+    result = audit("principal_no_privilege_escalation")
+
+    for method_id, (found, missing) in roles.items():
+        assert result.outcome("principal_no_privilege_escalation", f"role/{found}") == "failed", method_id
+        assert f"({method_id})" in result.message("principal_no_privilege_escalation", f"role/{found}"), method_id
+        assert f"({method_id})" not in result.message("principal_no_privilege_escalation", f"role/{missing}"), \
+            method_id
