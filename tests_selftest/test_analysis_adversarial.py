@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from iam_compliance.analysis.administrators import admin_verdict
-from iam_compliance.analysis.effective import Permissions
+from iam_compliance.analysis.effective import (
+    BOUNDARY, INLINE, Permissions, PolicyInput, PolicySource, PrincipalInfo, permissions,
+)
 from iam_compliance.analysis.escalation import Inventory, escalations
 from iam_compliance.analysis.inputs import principal_permissions
 from iam_compliance.analysis.trust import (
@@ -282,3 +284,268 @@ def test_admin_explanations_are_readable() -> None:
             continue
         text = admin_verdict(permissions_of(setup)).explanation
         assert "policy-holder" not in text and "None" not in text and "\x00" not in text, name
+
+
+# --- escalation ---------------------------------------------------------------------------------
+
+USER = PrincipalInfo("user", "alice", f"arn:aws:iam::{ACCOUNT}:user/alice", ACCOUNT)
+ROLE = PrincipalInfo("role", "app", f"arn:aws:iam::{ACCOUNT}:role/app", ACCOUNT)
+TARGET = f"arn:aws:iam::{ACCOUNT}:role/target"
+EC2_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ec2-admin"
+ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
+OWN_POLICY = f"arn:aws:iam::{ACCOUNT}:policy/mine"
+ADMINS_GROUP = f"arn:aws:iam::{ACCOUNT}:group/admins"
+RUN = allow("ec2:RunInstances")
+ROLES = Inventory(users=(USER.arn, f"arn:aws:iam::{ACCOUNT}:user/bob"), groups=(ADMINS_GROUP,),
+                  roles={EC2_ROLE: frozenset({"ec2.amazonaws.com"}), TARGET: frozenset()})
+
+
+def passed_to(operator: str, service: str) -> dict:
+    return {operator: {"iam:PassedToService": service}}
+
+
+@dataclass
+class Esc:
+    policies: list[list[dict]]  # each a policy's statements
+    who: PrincipalInfo = USER
+    boundary: list[dict] | None = None
+    inventory: Inventory | None = None
+
+
+def esc(*statements: dict, **more: Any) -> Esc:
+    return Esc([list(statements)], **more)
+
+
+# (id, setup, expected method ids, reason)
+ESCALATION_CASES: list[tuple[str, Esc, set[str], str]] = [
+    ("passrole-any-ec2", esc(allow("iam:PassRole"), RUN), {"iam_pass_role_ec2"}, "PassRole on * and RunInstances"),
+    ("passrole-lambda-only-plus-ec2", esc(allow("iam:PassRole", Condition=passed_to("StringEquals", "lambda.amazonaws.com")), RUN),
+     set(), "the role may only be passed to Lambda, and there is no Lambda permission"),
+    ("passrole-stringlike-ec2-star", esc(allow("iam:PassRole", Condition=passed_to("StringLike", "ec2.*")), RUN),
+     {"iam_pass_role_ec2"}, "StringLike ec2.* matches ec2.amazonaws.com"),
+    ("passrole-stringlike-lambda-star-ec2", esc(allow("iam:PassRole", Condition=passed_to("StringLike", "lambda.*")), RUN),
+     set(), "StringLike lambda.* does not match ec2.amazonaws.com"),
+    ("passrole-stringnotequals-ec2", esc(allow("iam:PassRole", Condition=passed_to("StringNotEquals", "ec2.amazonaws.com")),
+                                         RUN), set(), "passing to every service but EC2, and only EC2 is at hand"),
+    ("passrole-service-list", esc(allow("iam:PassRole", Condition={"StringEquals": {"iam:PassedToService": [
+        "lambda.amazonaws.com", "ec2.amazonaws.com"]}}), RUN), {"iam_pass_role_ec2"}, "EC2 is one of the listed services"),
+    ("passrole-notresource-target", esc(allow("iam:PassRole", NotResource=TARGET), RUN), {"iam_pass_role_ec2"},
+     "NotResource of one role still lets it pass any other role"),
+    ("passrole-case-insensitive-service", esc(allow("IAM:PASSROLE"), allow("EC2:runinstances")), {"iam_pass_role_ec2"},
+     "action names in any case"),
+    ("passrole-role-pattern", esc(allow("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/ec2-*"), RUN),
+     {"iam_pass_role_ec2"}, "a role pattern: some role matching it may be passed to EC2"),
+    ("passrole-pattern-no-matching-role", esc(allow("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/lambda-*"), RUN,
+                                              inventory=ROLES),
+     set(), "no role of the account matches the pattern and trusts EC2"),
+    ("passrole-pattern-matching-role", esc(allow("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/ec2-*"), RUN,
+                                           inventory=ROLES),
+     {"iam_pass_role_ec2"}, "ec2-admin matches and trusts EC2"),
+    ("passrole-denied-elsewhere", Esc([[allow("iam:PassRole"), RUN], [deny("iam:PassRole")]]), set(),
+     "a Deny of iam:PassRole in another policy"),
+    ("passrole-boundary-removes-run", esc(allow("iam:PassRole"), RUN, boundary=[allow_not("ec2:RunInstances")]), set(),
+     "the boundary does not allow ec2:RunInstances"),
+    ("passrole-notaction", esc(allow_not(["iam:*", "organizations:*", "account:*"]), allow("iam:PassRole")),
+     {"iam_pass_role_ec2", "iam_pass_role_lambda", "iam_pass_role_glue_dev_endpoint", "glue_update_dev_endpoint",
+      "iam_pass_role_cloudformation", "iam_pass_role_datapipeline", "iam_pass_role_sagemaker_notebook",
+      "iam_pass_role_codebuild", "iam_pass_role_ecs", "lambda_update_function_code", "ssm_send_command",
+      "ssm_start_session"}, "PowerUser plus PassRole: every pass-role and workload method"),
+    ("notaction-passrole", esc(allow_not("iam:PassRole")),
+     {"iam_create_policy_version", "iam_set_default_policy_version", "iam_attach_user_policy",
+      "iam_attach_group_policy", "iam_put_user_policy", "iam_put_group_policy", "iam_add_user_to_group",
+      "iam_attach_role_policy_assume", "iam_put_role_policy_assume", "iam_create_access_key",
+      "iam_create_login_profile", "iam_update_login_profile", "iam_update_assume_role_policy",
+      "glue_update_dev_endpoint", "lambda_update_function_code", "ssm_send_command", "ssm_start_session"},
+     "everything but PassRole: not admin, and every method that needs no PassRole"),
+    ("create-policy-version-not-attached", esc(allow("iam:CreatePolicyVersion", f"arn:aws:iam::{ACCOUNT}:policy/other"),
+                                               inventory=Inventory(own_policies=(OWN_POLICY,))),
+     set(), "only a policy the principal does not hold: rewriting it gives the principal nothing"),
+    ("create-policy-version-attached", esc(allow("iam:CreatePolicyVersion", OWN_POLICY),
+                                           inventory=Inventory(own_policies=(OWN_POLICY,))),
+     {"iam_create_policy_version"}, "a policy attached to the principal: its new default version applies at once"),
+    ("attach-user-policy-harmless-only", esc(allow("iam:AttachUserPolicy", Condition={
+        "ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"}})),
+     set(), "iam:PolicyARN limits the attachment to ReadOnlyAccess"),
+    ("attach-user-policy-admin-allowed", esc(allow("iam:AttachUserPolicy", Condition={
+        "ArnEquals": {"iam:PolicyARN": ADMIN_POLICY}})),
+     {"iam_attach_user_policy"}, "iam:PolicyARN names AdministratorAccess itself"),
+    ("attach-user-policy-not-admin", esc(allow("iam:AttachUserPolicy", Condition={
+        "ArnNotEquals": {"iam:PolicyARN": ADMIN_POLICY}})),
+     {"iam_attach_user_policy"}, "every policy but AdministratorAccess: a policy granting * can still be attached"),
+    ("attach-role-policy-harmless", esc(allow("iam:AttachRolePolicy", ROLE.arn, Condition={
+        "ArnLike": {"iam:PolicyARN": "arn:aws:iam::aws:policy/*ReadOnly*"}}), who=ROLE),
+     set(), "the role may attach only read-only policies to itself"),
+    ("attach-group-policy-harmless", esc(allow("iam:AttachGroupPolicy", Condition={
+        "ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"}})), set(),
+     "only ReadOnlyAccess may be attached to groups"),
+    ("add-self-to-admin-group", esc(allow("iam:AddUserToGroup", ADMINS_GROUP), inventory=ROLES),
+     {"iam_add_user_to_group"}, "it may add itself to the admins group"),
+    ("create-access-key-self-only", esc(allow("iam:CreateAccessKey", "arn:aws:iam::*:user/${aws:username}")), set(),
+     "self-service key rotation is not escalation"),
+    ("create-access-key-others", esc(allow("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/*")),
+     {"iam_create_access_key"}, "keys for any other user"),
+    ("create-access-key-others-inventory", esc(allow("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/*"),
+                                               inventory=ROLES),
+     {"iam_create_access_key"}, "bob is another user"),
+    ("create-access-key-only-self-inventory", esc(allow("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/*"),
+                                                  inventory=Inventory(users=(USER.arn,))),
+     set(), "the only user is the principal itself"),
+    ("update-trust-and-assume", esc(allow(["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"], TARGET)),
+     {"iam_update_assume_role_policy"}, "rewrite the role's trust and assume it"),
+    ("update-trust-and-assume-different-roles", esc(allow("iam:UpdateAssumeRolePolicy", TARGET),
+                                                    allow("sts:AssumeRole", EC2_ROLE), inventory=ROLES),
+     set(), "the role it can rewrite is not one it can assume"),
+    ("put-user-policy-other-user", esc(allow("iam:PutUserPolicy", f"arn:aws:iam::{ACCOUNT}:user/bob")), set(),
+     "writing a policy on another user does not raise its own privileges"),
+    ("put-user-policy-self-variable", esc(allow("iam:PutUserPolicy", "arn:aws:iam::*:user/${aws:username}")),
+     {"iam_put_user_policy"}, "it may write an inline policy on itself"),
+    ("iam-mixed-case-put", esc(allow("IAM:putuserpolicy")), {"iam_put_user_policy"}, "action names are case-insensitive"),
+    ("deny-iam-put-wildcard", esc(allow("iam:*"), deny("iam:*"), ), set(), "everything in IAM denied"),
+    ("ssm-send-command-denied-conditionally", esc(allow("ssm:SendCommand"), deny("ssm:SendCommand", Condition=MFA)),
+     {"ssm_send_command"}, "the Deny applies only with MFA: the method stays, under a condition"),
+    ("admin-has-none", esc(allow("*")), set(), "an administrator has nothing to escalate to"),
+    ("lambda-create-without-invoke", esc(allow(["iam:PassRole", "lambda:CreateFunction"])), set(),
+     "a Lambda function that cannot be invoked or triggered does not run"),
+    ("role-attach-own-policy", esc(allow("iam:AttachRolePolicy", ROLE.arn), who=ROLE), {"iam_attach_role_policy"},
+     "a role attaching any policy to itself"),
+    ("role-attach-policy-to-other-role", esc(allow("iam:AttachRolePolicy", TARGET), who=ROLE), set(),
+     "attaching to another role it cannot assume"),
+    ("boundary-delete-own", esc(allow(["s3:*", "iam:DeleteUserPermissionsBoundary"]),
+                                boundary=[allow(["s3:GetObject", "iam:DeleteUserPermissionsBoundary"])]),
+     {"iam_delete_own_permissions_boundary"}, "removing its boundary frees its broader identity policies"),
+]
+
+
+def escalation_ids(case: Esc) -> set[str]:
+    def policy(i: int, statements: list[dict]) -> PolicyInput:
+        return PolicyInput(PolicySource(INLINE, f"p{i}"), doc(*statements))
+
+    bound = PolicyInput(PolicySource(BOUNDARY, "cap", f"arn:aws:iam::{ACCOUNT}:policy/cap", "v1"), doc(*case.boundary)) \
+        if case.boundary is not None else None
+    p = permissions(case.who, [policy(i, s) for i, s in enumerate(case.policies)], bound)
+    return {e.method.id for e in escalations(p, case.inventory)}
+
+
+@pytest.mark.parametrize("case, expected, reason", [c[1:] for c in ESCALATION_CASES], ids=[c[0] for c in ESCALATION_CASES])
+def test_escalation_methods(case: Esc, expected: set[str], reason: str) -> None:
+    assert escalation_ids(case) == expected, reason
+
+
+# --- trust --------------------------------------------------------------------------------------
+
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/r"
+GITHUB = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+GH = "token.actions.githubusercontent.com"
+EKS = "oidc.eks.eu-west-1.amazonaws.com/id/ABC123"
+SAML = f"arn:aws:iam::{ACCOUNT}:saml-provider/okta"
+
+
+def trust(principal: Any, condition: dict | None = None, action: Any = "sts:AssumeRole", *extra: dict,
+          not_principal: bool = False) -> dict:
+    statement: dict = {"Effect": "Allow", "NotPrincipal" if not_principal else "Principal": principal, "Action": action}
+    if condition:
+        statement["Condition"] = condition
+    return doc(statement, *extra)
+
+
+def web(principal: str, condition: dict | None = None) -> dict:
+    return trust({"Federated": principal}, condition, "sts:AssumeRoleWithWebIdentity")
+
+
+# (id, rule, trust document, role path, expected: True pass / False fail / None not applicable, reason)
+TRUST_CASES: list[tuple[str, str, dict, str, bool | None, str]] = [
+    ("aws-star-org", PUBLIC, trust({"AWS": "*"}, {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}), "/", True,
+     "any principal, but only of the organization"),
+    ("star-source-ip", PUBLIC, trust("*", {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}), "/", False,
+     "an IP range does not say which account: anyone calling from there (or through a proxy) may assume it"),
+    ("star-no-condition", PUBLIC, trust("*"), "/", False, "Principal * with no condition is public"),
+    ("notprincipal-allow", PUBLIC, trust({"AWS": f"arn:aws:iam::{OTHER}:root"}, not_principal=True), "/", False,
+     "Allow with NotPrincipal trusts everyone else"),
+    ("aws-star-org-wildcard", PUBLIC, trust({"AWS": "*"}, {"StringLike": {"aws:PrincipalOrgID": "o-*"}}), "/", False,
+     "o-* matches every organization"),
+    ("aws-star-principalarn-any-account", PUBLIC,
+     trust({"AWS": "*"}, {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/deployer"}}), "/", False,
+     "a role named deployer in any account: the account is left open"),
+    ("aws-star-principalarn-own-account", PUBLIC,
+     trust({"AWS": "*"}, {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/*"}}), "/", True,
+     "only roles of this account"),
+    ("aws-star-account-like", PUBLIC, trust({"AWS": "*"}, {"StringLike": {"aws:PrincipalAccount": "1111*"}}), "/",
+     False, "an account id pattern is not a known account"),
+    ("aws-star-org-paths", PUBLIC, trust({"AWS": "*"}, {"ForAnyValue:StringLike": {
+        "aws:PrincipalOrgPaths": "o-abc123/r-ab12/ou-ab12-11111111/*"}}), "/", True, "an OU path of a named organization"),
+    ("aws-star-external-id-star", PUBLIC, trust({"AWS": "*"}, {"StringLike": {"sts:ExternalId": "*"}}), "/", False,
+     "any external id: still anyone"),
+    ("aws-star-mixed-case-key", PUBLIC, trust({"AWS": "*"}, {"StringEquals": {"AWS:PrincipalOrgId": "o-abc123"}}), "/",
+     True, "condition keys are case-insensitive"),
+    ("aws-star-deny-outside-org", PUBLIC, trust({"AWS": "*"}, None, "sts:AssumeRole",
+                                                {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole",
+                                                 "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc123"}}}),
+     "/", True, "a Deny for everyone outside the organization limits it"),
+    ("cross-account-id-string", CROSS_ACCOUNT, trust({"AWS": OTHER}), "/", False,
+     "a bare account id is that account's root"),
+    ("same-account-root", CROSS_ACCOUNT, trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}), "/", None,
+     "this account's own root is not cross-account"),
+    ("same-account-id-string", CROSS_ACCOUNT, trust({"AWS": ACCOUNT}), "/", None, "this account's id"),
+    ("cross-account-external-id", CROSS_ACCOUNT,
+     trust({"AWS": f"arn:aws:iam::{OTHER}:root"}, {"StringEquals": {"sts:ExternalId": "7f3c2a"}}), "/", True,
+     "sts:ExternalId with StringEquals"),
+    ("cross-account-external-id-like-star", CROSS_ACCOUNT,
+     trust({"AWS": f"arn:aws:iam::{OTHER}:root"}, {"StringLike": {"sts:ExternalId": "*"}}), "/", False,
+     "a wildcard external id accepts any"),
+    ("cross-account-external-id-ifexists", CROSS_ACCOUNT,
+     trust({"AWS": f"arn:aws:iam::{OTHER}:root"}, {"StringEqualsIfExists": {"sts:ExternalId": "7f3c2a"}}), "/", False,
+     "IfExists holds when the caller sends no external id"),
+    ("cross-account-mfa-only", CROSS_ACCOUNT,
+     trust({"AWS": f"arn:aws:iam::{OTHER}:user/vendor"}, {"Bool": {"aws:MultiFactorAuthPresent": "true"}}), "/", False,
+     "MFA is no external id"),
+    ("saml-aud", FEDERATED_AUDIENCE, trust({"Federated": SAML}, {"StringEquals": {
+        "SAML:aud": "https://signin.aws.amazon.com/saml"}}, "sts:AssumeRoleWithSAML"), "/", True, "SAML:aud pinned"),
+    ("saml-sub-only", FEDERATED_AUDIENCE, trust({"Federated": SAML}, {"StringEquals": {"SAML:sub": "alice"}},
+                                                "sts:AssumeRoleWithSAML"), "/", False, "SAML:sub is no audience"),
+    ("github-org-star", GITHUB_SUBJECT, web(GITHUB, {"StringEquals": {f"{GH}:aud": "sts.amazonaws.com"},
+                                                     "StringLike": {f"{GH}:sub": "repo:acme/*"}}), "/", True,
+     "every repository of the acme organization: the owner is pinned"),
+    ("github-any-owner", GITHUB_SUBJECT, web(GITHUB, {"StringEquals": {f"{GH}:aud": "sts.amazonaws.com"},
+                                                      "StringLike": {f"{GH}:sub": "repo:*/*"}}), "/", False,
+     "any owner, any repository"),
+    ("github-aud-only-like", GITHUB_SUBJECT, web(GITHUB, {"StringLike": {f"{GH}:aud": "sts.amazonaws.com"}}), "/",
+     False, "only the audience is tested: any repository may assume it"),
+    ("github-aud-only-like-audience", FEDERATED_AUDIENCE, web(GITHUB, {"StringLike": {f"{GH}:aud": "sts.amazonaws.com"}}),
+     "/", True, "the audience is pinned (StringLike on a literal)"),
+    ("eks-sub-and-aud", FEDERATED_AUDIENCE, web(f"arn:aws:iam::{ACCOUNT}:oidc-provider/{EKS}", {"StringEquals": {
+        f"{EKS}:sub": "system:serviceaccount:default:app", f"{EKS}:aud": "sts.amazonaws.com"}}), "/", True,
+     "EKS service account pinned with sub and aud"),
+    ("eks-not-github", GITHUB_SUBJECT, web(f"arn:aws:iam::{ACCOUNT}:oidc-provider/{EKS}", {"StringEquals": {
+        f"{EKS}:aud": "sts.amazonaws.com"}}), "/", None, "the GitHub rule does not judge EKS"),
+    ("service-list-source-account-star", CONFUSED_DEPUTY,
+     trust({"Service": ["ec2.amazonaws.com", "config.amazonaws.com"]}, {"StringLike": {"aws:SourceAccount": "*"}}), "/",
+     False, "a wildcard SourceAccount does not limit config.amazonaws.com"),
+    ("service-source-arn-any-account", CONFUSED_DEPUTY,
+     trust({"Service": "config.amazonaws.com"}, {"ArnLike": {"aws:SourceArn": "arn:aws:config:*:*:*"}}), "/", False,
+     "a SourceArn pattern with any account does not stop another account's resource"),
+    ("service-source-arn-bucket", CONFUSED_DEPUTY,
+     trust({"Service": "logs.amazonaws.com"}, {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::acme-logs/*"}}), "/", True,
+     "a named bucket: bucket names are global, the ARN needs no account"),
+    ("service-source-arn-own-account", CONFUSED_DEPUTY,
+     trust({"Service": "states.amazonaws.com"}, {"ArnLike": {"aws:SourceArn": f"arn:aws:states:*:{ACCOUNT}:*"}}), "/",
+     True, "any state machine of this account"),
+    ("service-source-account", CONFUSED_DEPUTY,
+     trust({"Service": "config.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": ACCOUNT}}), "/", True,
+     "this account's resources only"),
+    ("service-linked-skipped", PUBLIC, trust("*"), "/aws-service-role/config.amazonaws.com/", None,
+     "AWS owns a service-linked role's trust"),
+    ("lowercase-action", PUBLIC, trust({"AWS": "*"}, None, "STS:assumerole"), "/", False, "action names in any case"),
+    ("sts-star-action", PUBLIC, trust({"AWS": "*"}, None, "sts:*"), "/", False, "sts:* includes AssumeRole"),
+    ("notaction-tagsession", PUBLIC, {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "NotAction": "sts:TagSession"}]}, "/", False,
+     "NotAction TagSession allows AssumeRole"),
+]
+
+
+@pytest.mark.parametrize("rule, document, path, expected, reason", [c[1:] for c in TRUST_CASES],
+                         ids=[c[0] for c in TRUST_CASES])
+def test_trust_rule(rule: str, document: dict, path: str, expected: bool | None, reason: str) -> None:
+    report = evaluate_trust(document, role_name="r", role_arn=ROLE_ARN, path=path)
+    assert report.passed(rule) is expected, reason
+    for finding in report.findings:
+        assert finding.sentence.startswith("Role r ") and "\x00" not in finding.describe()
