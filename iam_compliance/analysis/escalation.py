@@ -202,7 +202,10 @@ class Step:
             return self.resource
         parts = self.resource.split(":", 5)
         kind = parts[5].replace(":", "/").split("/", 1)[0] if len(parts) == 6 else "resource"
-        return f"any {parts[2] if len(parts) == 6 else ''} {kind}".replace("  ", " ")
+        text = f"any {parts[2] if len(parts) == 6 else ''} {kind}".replace("  ", " ")
+        whole_name = self.resource.count(PROBE) == 1 and self.resource.endswith((f"/{PROBE}", f":{PROBE}"))
+        # A probe filling a statement's wildcard pattern (role/ec2-*): name the pattern, not an invented resource.
+        return text if whole_name else f"{text} matching {self.resource.replace(PROBE, '*')}"
 
     def describe(self) -> str:
         refs = "; ".join(r.describe() for r in self.decision.granted_by)
@@ -265,14 +268,15 @@ def _self_arn(perms: Permissions, template: str) -> str | None:
 
 
 def _concrete(pattern: str, perms: Permissions) -> str:
-    """An ARN the pattern matches, in the principal's partition, region and account where it leaves them open."""
+    """An ARN the pattern matches, in the principal's partition, region and account where it leaves them open; other
+    wildcards are filled with the probe name, so that findings show the pattern rather than an invented name."""
     parts = pattern.split(":", 5)
     if len(parts) == 6 and parts[0] == "arn":
         defaults = {1: perms.principal.partition, 3: _REGION, 4: perms.principal.account or "000000000000"}
         for index, default in defaults.items():
             if parts[index] and wildcard_match(parts[index], default):
                 parts[index] = default
-    return instantiate(":".join(parts), "x")
+    return instantiate(":".join(parts), PROBE)
 
 
 def _literals(perms: Permissions, need: Need, bits: ActionSet) -> list[str]:
