@@ -16,7 +16,7 @@ from iam_compliance.analysis.administrators import admin_verdict
 from iam_compliance.analysis.effective import (
     BOUNDARY, INLINE, Permissions, PolicyInput, PolicySource, PrincipalInfo, permissions,
 )
-from iam_compliance.analysis.escalation import Inventory, escalations
+from iam_compliance.analysis.escalation import Escalation, Inventory, escalations
 from iam_compliance.analysis.inputs import principal_permissions
 from iam_compliance.analysis.trust import (
     CONFUSED_DEPUTY, CROSS_ACCOUNT, FEDERATED_AUDIENCE, GITHUB_SUBJECT, PUBLIC, evaluate_trust,
@@ -427,19 +427,22 @@ ESCALATION_CASES: list[tuple[str, Esc, set[str], str]] = [
 ]
 
 
-def escalation_ids(case: Esc) -> set[str]:
+def escalation_list(case: Esc) -> list[Escalation]:
     def policy(i: int, statements: list[dict]) -> PolicyInput:
         return PolicyInput(PolicySource(INLINE, f"p{i}"), doc(*statements))
 
     bound = PolicyInput(PolicySource(BOUNDARY, "cap", f"arn:aws:iam::{ACCOUNT}:policy/cap", "v1"), doc(*case.boundary)) \
         if case.boundary is not None else None
     p = permissions(case.who, [policy(i, s) for i, s in enumerate(case.policies)], bound)
-    return {e.method.id for e in escalations(p, case.inventory)}
+    return escalations(p, case.inventory)
 
 
 @pytest.mark.parametrize("case, expected, reason", [c[1:] for c in ESCALATION_CASES], ids=[c[0] for c in ESCALATION_CASES])
 def test_escalation_methods(case: Esc, expected: set[str], reason: str) -> None:
-    assert escalation_ids(case) == expected, reason
+    assert {e.method.id for e in escalation_list(case)} == expected, reason
+    for escalation in escalation_list(case):  # findings name real resources or patterns, never an invented name
+        text = escalation.describe()
+        assert "escalation-probe" not in text and "ec2-x" not in text and "None" not in text, text
 
 
 # --- trust --------------------------------------------------------------------------------------
@@ -560,3 +563,6 @@ def test_trust_rule(rule: str, document: dict, path: str, expected: bool | None,
     assert report.passed(rule) is expected, reason
     for finding in report.findings:
         assert finding.sentence.startswith("Role r ") and "\x00" not in finding.describe()
+        tested = {c.key for c in finding.statement.conditions}
+        if finding.rule == PUBLIC and tested & {"aws:PrincipalOrgID", "aws:PrincipalArn", "aws:PrincipalAccount"}:
+            assert "does not narrow it" in finding.sentence, finding.sentence

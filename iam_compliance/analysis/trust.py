@@ -240,6 +240,10 @@ def evaluate_trust(
     def judge(rule: str, statement: Statement, principal: str, keys: frozenset[str], problem: str) -> None:
         applicable.add(rule)
         if not _limiting_keys(statement, denies, keys):
+            tried = sorted({c.key for c in statement.conditions if c.key.lower() in keys and not c.negated})
+            if tried:  # a test of the right key that does not narrow: say so, or the sentence reads as false
+                problem += (f" (its test of {', '.join(tried)} does not narrow it: a wildcard value, or an operator "
+                            "that holds when the key is missing)")
             findings.append(TrustFinding(rule, principal, statement, f"Role {role_name} {problem}"))
 
     for statement in trust.statements:
