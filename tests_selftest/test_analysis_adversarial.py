@@ -17,7 +17,7 @@ from iam_compliance.analysis.effective import (
     BOUNDARY, INLINE, Permissions, PolicyInput, PolicySource, PrincipalInfo, permissions,
 )
 from iam_compliance.analysis.escalation import Escalation, Inventory, escalations
-from iam_compliance.analysis.inputs import principal_permissions
+from iam_compliance.analysis.inputs import principal_escalations, principal_permissions
 from iam_compliance.analysis.trust import (
     CONFUSED_DEPUTY, CROSS_ACCOUNT, FEDERATED_AUDIENCE, GITHUB_SUBJECT, PUBLIC, evaluate_trust,
 )
@@ -566,3 +566,33 @@ def test_trust_rule(rule: str, document: dict, path: str, expected: bool | None,
         tested = {c.key for c in finding.statement.conditions}
         if finding.rule == PUBLIC and tested & {"aws:PrincipalOrgID", "aws:PrincipalArn", "aws:PrincipalAccount"}:
             assert "does not narrow it" in finding.sentence, finding.sentence
+
+
+# Escalation through the snapshot: the account's own inventory aims the methods (real policies, groups, roles).
+SNAPSHOT_ESCALATION_CASES: list[tuple[str, Setup, set[str], str]] = [
+    ("snapshot-create-version-not-attached",
+     Setup(inline=[doc(allow("iam:CreatePolicyVersion", f"arn:aws:iam::{ACCOUNT}:policy/other"))],
+           managed={"mine": doc(allow("s3:GetObject"))}),
+     set(), "the only policy it may rewrite is not attached to it (nor to its groups)"),
+    ("snapshot-create-version-attached",
+     Setup(inline=[doc(allow("iam:CreatePolicyVersion", f"arn:aws:iam::{ACCOUNT}:policy/mine"))],
+           managed={"mine": doc(allow("s3:GetObject"))}),
+     {"iam_create_policy_version"}, "it may rewrite a policy attached to itself"),
+    ("snapshot-create-version-group-policy",
+     Setup(inline=[doc(allow("iam:CreatePolicyVersion", f"arn:aws:iam::{ACCOUNT}:policy/team"))],
+           groups={"devs": []}, group_managed={"devs": ["team"]}, managed={"team": doc(allow("s3:GetObject"))}),
+     {"iam_create_policy_version"}, "a policy attached to its group applies to it too"),
+    ("snapshot-put-own-policy", Setup(inline=[doc(allow("iam:PutUserPolicy", "arn:aws:iam::*:user/${aws:username}"))]),
+     {"iam_put_user_policy"}, "it may write an inline policy on itself"),
+    ("snapshot-put-own-policy-denied-in-group",
+     Setup(inline=[doc(allow("iam:PutUserPolicy", "arn:aws:iam::*:user/${aws:username}"))],
+           groups={"fence": [doc(deny("iam:Put*"))]}),
+     set(), "its group denies iam:Put*"),
+]
+
+
+@pytest.mark.parametrize("setup, expected, reason", [c[1:] for c in SNAPSHOT_ESCALATION_CASES],
+                         ids=[c[0] for c in SNAPSHOT_ESCALATION_CASES])
+def test_escalation_from_snapshot(setup: Setup, expected: set[str], reason: str) -> None:
+    _, principal = build(setup)
+    assert {e.method.id for e in principal_escalations(principal)} == expected, reason
