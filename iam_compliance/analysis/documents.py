@@ -6,7 +6,7 @@ problem, so a check reports an ERROR instead of guessing what the author meant. 
 - the document is an object with only ``Version``, ``Id`` and ``Statement``; ``Version`` is ``2012-10-17``
   or ``2008-10-17`` (or absent); ``Statement`` is one statement object or a list of them;
 - ``Effect`` is exactly ``Allow`` or ``Deny`` (case-sensitive: IAM rejects ``allow``);
-- exactly one of ``Action``/``NotAction``; each action is ``*`` or ``service:action``;
+- exactly one of ``Action``/``NotAction``; each action is ``*`` or ``service:action`` (one colon);
 - identity policies (and permissions boundaries): exactly one of ``Resource``/``NotResource``, and no
   ``Principal``/``NotPrincipal``; trust policies: exactly one of ``Principal``/``NotPrincipal`` and no
   ``Resource``/``NotResource``;
@@ -200,6 +200,8 @@ def _actions(value: Any, field: str, where: str) -> tuple[str, ...]:
     for action in actions:
         if ":" not in action and action != "*":
             raise _fail(where, f"{field} {action!r} must be prefaced by a service, e.g. iam:{action}.")
+        if action.count(":") > 1:
+            raise _fail(where, f"{field} {action!r} may contain only one colon (service:action).")
     return actions
 
 

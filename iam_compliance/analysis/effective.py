@@ -98,7 +98,7 @@ class CompiledPolicy:
     not_resource_parts: bool = False  # some part has NotResource (a union needs one)
 
 
-def _compile(document: Any, where: str, catalogue: ActionCatalogue) -> CompiledPolicy:
+def _compile(document: Any, where: str, catalogue: ActionCatalogue, partition: str) -> CompiledPolicy:
     parsed = parse_policy(document, where, IDENTITY)
     rules: list[Rule] = []
     parts: list[Rule] = []
@@ -112,7 +112,7 @@ def _compile(document: Any, where: str, catalogue: ActionCatalogue) -> CompiledP
         actions = catalogue.complement(named) if statement.not_action else named
         everything = False
         for resource in statement.resources:
-            if matches_every_resource(resource):
+            if matches_every_resource(resource, partition):
                 everything = True
                 break
         all_resources = everything and not statement.not_resource
@@ -155,8 +155,9 @@ _KEY = json.JSONEncoder(sort_keys=True, check_circular=False).encode
 
 
 def compile_policy(document: Any, where: str | Callable[[], str],
-                   catalogue: ActionCatalogue | None = None) -> CompiledPolicy:
-    """Validate and compile an identity policy (or boundary); identical documents are compiled once.
+                   catalogue: ActionCatalogue | None = None, partition: str = "aws") -> CompiledPolicy:
+    """Validate and compile an identity policy (or boundary) for a holder in ``partition``; identical documents
+    are compiled once per partition ("every resource" is every ARN of the holder's partition).
 
     ``where`` names the policy in errors; it may be a function, called only when a document is compiled.
     """
@@ -164,11 +165,11 @@ def compile_policy(document: Any, where: str | Callable[[], str],
     try:
         key = _KEY(document)
     except (TypeError, ValueError, RecursionError):
-        return _compile(document, where if isinstance(where, str) else where(), catalogue)  # let validation say
-    cache = catalogue.memo.setdefault("compiled", {})
+        return _compile(document, where if isinstance(where, str) else where(), catalogue, partition)  # let validation say
+    cache = catalogue.memo.setdefault(f"compiled {partition}", {})
     found = cache.get(key)
     if found is None:
-        found = _compile(document, where if isinstance(where, str) else where(), catalogue)
+        found = _compile(document, where if isinstance(where, str) else where(), catalogue, partition)
         if len(cache) >= _CACHE_LIMIT:
             cache.clear()
         cache[key] = found
@@ -453,10 +454,12 @@ def permissions(
 ) -> Permissions:
     """Compile a principal's identity policies (its groups' included, for a user) and boundary."""
     catalogue = catalogue or aws_catalogue()
-    compiled = tuple((p.source, compile_policy(p.document, where(principal, p.source), catalogue)) for p in identity)
+    compiled = tuple((p.source, compile_policy(p.document, where(principal, p.source), catalogue,
+                                                    principal.partition)) for p in identity)
     bound = None
     if boundary is not None:
-        bound = (boundary.source, compile_policy(boundary.document, where(principal, boundary.source), catalogue))
+        bound = (boundary.source, compile_policy(boundary.document, where(principal, boundary.source), catalogue,
+                                                  principal.partition))
     return Permissions(principal, compiled, bound, catalogue)
 
 

@@ -7,6 +7,9 @@ some resource that fits. Resource scoping and the conditions that decide it are 
 
 - ``iam:PassRole`` is asked with ``iam:PassedToService`` set to the receiving service, so a PassRole
   limited to another service, or to one role ARN that is not a candidate, does not count;
+- the Attach*Policy actions are asked with ``iam:PolicyARN`` set to AWS's AdministratorAccess or IAMFullAccess
+  (``ADMIN_MAKING_POLICIES``), so an attachment limited to harmless policies (``ArnEquals iam:PolicyARN
+  .../ReadOnlyAccess``) does not count, while one excluding only AdministratorAccess still does;
 - actions on "another user" exclude the principal itself, so ``iam:CreateAccessKey`` on
   ``user/${aws:username}`` (self-service) is not escalation;
 - candidates are the ARNs a statement names, a probe ARN standing for "any other resource of that type",
@@ -55,6 +58,7 @@ class Need:
     resource: str  # ARN template
     relation: str = ANY
     passed_to: str = ""  # for iam:PassRole: the service principal receiving the role
+    attaches: bool = False  # attaches a managed policy: asked with iam:PolicyARN of ADMIN_MAKING_POLICIES
 
     def describe(self) -> str:
         what = {SELF: "itself", OWN_GROUP: "a group it belongs to", OTHER: "another", ANY: "any"}[self.relation]
@@ -93,12 +97,12 @@ METHODS: tuple[Method, ...] = (
            (Need(("iam:SetDefaultPolicyVersion",), POLICY),),
            "a customer managed policy attached to the principal with a more permissive non-default version"),
     Method("iam_attach_user_policy", "Attach any managed policy (AdministratorAccess) to itself",
-           (Need(("iam:AttachUserPolicy",), USER, SELF),), holders=_USERS_ONLY, writes_own_policy=True),
+           (Need(("iam:AttachUserPolicy",), USER, SELF, attaches=True),), holders=_USERS_ONLY, writes_own_policy=True),
     Method("iam_attach_group_policy", "Attach any managed policy to a group it belongs to",
-           (Need(("iam:AttachGroupPolicy",), GROUP, OWN_GROUP),), "membership of a group", holders=_USERS_ONLY,
+           (Need(("iam:AttachGroupPolicy",), GROUP, OWN_GROUP, attaches=True),), "membership of a group", holders=_USERS_ONLY,
            writes_own_policy=True),
     Method("iam_attach_role_policy", "Attach any managed policy to its own role",
-           (Need(("iam:AttachRolePolicy",), ROLE, SELF),), holders=_ROLES_ONLY, writes_own_policy=True),
+           (Need(("iam:AttachRolePolicy",), ROLE, SELF, attaches=True),), holders=_ROLES_ONLY, writes_own_policy=True),
     Method("iam_put_user_policy", "Write an inline policy granting everything on itself",
            (Need(("iam:PutUserPolicy",), USER, SELF),), holders=_USERS_ONLY, writes_own_policy=True),
     Method("iam_put_group_policy", "Write an inline policy on a group it belongs to",
@@ -109,7 +113,7 @@ METHODS: tuple[Method, ...] = (
     Method("iam_add_user_to_group", "Add itself to a more privileged group",
            (Need(("iam:AddUserToGroup",), GROUP, ANY),), "a group with more permissions", holders=_USERS_ONLY),
     Method("iam_attach_role_policy_assume", "Attach a policy to a role it can assume, then assume it",
-           (Need(("iam:AttachRolePolicy",), ROLE, OTHER), Need(("sts:AssumeRole",), ROLE, OTHER)),
+           (Need(("iam:AttachRolePolicy",), ROLE, OTHER, attaches=True), Need(("sts:AssumeRole",), ROLE, OTHER)),
            "a role whose trust policy lets the principal assume it", same_target=True),
     Method("iam_put_role_policy_assume", "Write an inline policy on a role it can assume, then assume it",
            (Need(("iam:PutRolePolicy",), ROLE, OTHER), Need(("sts:AssumeRole",), ROLE, OTHER)),
@@ -198,7 +202,10 @@ class Step:
             return self.resource
         parts = self.resource.split(":", 5)
         kind = parts[5].replace(":", "/").split("/", 1)[0] if len(parts) == 6 else "resource"
-        return f"any {parts[2] if len(parts) == 6 else ''} {kind}".replace("  ", " ")
+        text = f"any {parts[2] if len(parts) == 6 else ''} {kind}".replace("  ", " ")
+        whole_name = self.resource.count(PROBE) == 1 and self.resource.endswith((f"/{PROBE}", f":{PROBE}"))
+        # A probe filling a statement's wildcard pattern (role/ec2-*): name the pattern, not an invented resource.
+        return text if whole_name else f"{text} matching {self.resource.replace(PROBE, '*')}"
 
     def describe(self) -> str:
         refs = "; ".join(r.describe() for r in self.decision.granted_by)
@@ -228,6 +235,9 @@ class Escalation:
         return text
 
 
+# AWS managed policies whose attachment makes the holder an administrator: AdministratorAccess grants everything,
+# IAMFullAccess grants iam:* (and with it an unrestricted AttachUserPolicy/AttachRolePolicy).
+ADMIN_MAKING_POLICIES = ("AdministratorAccess", "IAMFullAccess")
 PROBE = "escalation-probe"
 _REGION = "us-east-1"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -258,14 +268,15 @@ def _self_arn(perms: Permissions, template: str) -> str | None:
 
 
 def _concrete(pattern: str, perms: Permissions) -> str:
-    """An ARN the pattern matches, in the principal's partition, region and account where it leaves them open."""
+    """An ARN the pattern matches, in the principal's partition, region and account where it leaves them open; other
+    wildcards are filled with the probe name, so that findings show the pattern rather than an invented name."""
     parts = pattern.split(":", 5)
     if len(parts) == 6 and parts[0] == "arn":
         defaults = {1: perms.principal.partition, 3: _REGION, 4: perms.principal.account or "000000000000"}
         for index, default in defaults.items():
             if parts[index] and wildcard_match(parts[index], default):
                 parts[index] = default
-    return instantiate(":".join(parts), "x")
+    return instantiate(":".join(parts), PROBE)
 
 
 def _literals(perms: Permissions, need: Need, bits: ActionSet) -> list[str]:
@@ -370,8 +381,13 @@ def _best(decisions: list[Step]) -> Step | None:
 
 
 def _try_need(perms: Permissions, need: Need, resource: str) -> Step | None:
-    context = {"iam:PassedToService": need.passed_to} if need.passed_to else None
-    return _best([Step(action, resource, perms.decide(action, resource, context)) for action in need.actions])
+    if need.attaches:
+        contexts: list[dict[str, str] | None] = [
+            {"iam:PolicyARN": f"arn:{perms.principal.partition}:iam::aws:policy/{name}"} for name in ADMIN_MAKING_POLICIES]
+    else:
+        contexts = [{"iam:PassedToService": need.passed_to} if need.passed_to else None]
+    return _best([Step(action, resource, perms.decide(action, resource, context))
+                  for context in contexts for action in need.actions])
 
 
 def _need_bits(catalogue: ActionCatalogue, need: Need) -> ActionSet:

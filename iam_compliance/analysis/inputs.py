@@ -75,7 +75,8 @@ def _compiled_managed(principal: Principal, info: PrincipalInfo, arn: str, kind:
     found: Compiled | None = memo.get(key)
     if found is None:
         policy = _managed(principal, arn, kind, group)  # BadData when the snapshot lacks it: nothing is kept
-        found = memo[key] = (policy.source, compile_policy(policy.document, where(info, policy.source), catalogue))
+        found = memo[key] = (policy.source, compile_policy(policy.document, where(info, policy.source), catalogue,
+                                                                      info.partition))
     return found
 
 
@@ -92,7 +93,7 @@ def _compiled_own(principal: Principal, info: PrincipalInfo, catalogue: ActionCa
     found: list[Compiled] = []
     for name, document in _inline_documents(principal):
         source = PolicySource(INLINE, name, group=group)
-        found.append((source, compile_policy(document, lambda: where(info, source), catalogue)))
+        found.append((source, compile_policy(document, lambda: where(info, source), catalogue, info.partition)))
     found += [_compiled_managed(principal, info, arn, MANAGED, group, catalogue)
               for arn in sorted(principal.attached_policy_arns)]
     return found

@@ -20,7 +20,6 @@ _SAMPLE_ARNS = (
     "arn:{p}:lambda:us-east-1:123456789012:function:name",
 )
 _PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
-_PARTITION_HEADS = {p: f"arn:{p}:" for p in _PARTITIONS}
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 UNRESOLVED = "\x00unresolved\x00"  # can never occur in an ARN, so an element holding it matches nothing
 
@@ -58,8 +57,11 @@ def wildcard_match(pattern: str, value: str, *, ignore_case: bool = False) -> bo
 
 
 @lru_cache(maxsize=8192)
-def matches_every_resource(pattern: str) -> bool:
-    """``*``, or a pattern such as ``arn:*`` or ``arn:aws:*:*:*:*`` that matches every ARN of a partition."""
+def matches_every_resource(pattern: str, partition: str | None = None) -> bool:
+    """``*``, or a pattern such as ``arn:*`` or ``arn:aws:*:*:*:*`` that matches every ARN of a partition.
+
+    With ``partition`` (the account's), that partition's: ``arn:aws-cn:*`` is no resource of an ``aws`` account.
+    Without, any partition (the literal reading of a document whose holder is unknown)."""
     if pattern == "*":
         return True
     if "*" not in pattern:
@@ -67,9 +69,10 @@ def matches_every_resource(pattern: str) -> bool:
     # The sample ARNs of a partition share only "arn:<partition>:", so a pattern whose literal start goes past or
     # against that matches none of them together (the quick answer for nearly every scoped resource).
     head = pattern[: min(i for i in (pattern.find("*"), pattern.find("?"), len(pattern)) if i >= 0)]
-    if not any(_PARTITION_HEADS[p].startswith(head) for p in _PARTITIONS):
+    partitions = (partition,) if partition else _PARTITIONS
+    if not any(f"arn:{p}:".startswith(head) for p in partitions):
         return False
-    return any(all(wildcard_match(pattern, arn.format(p=p)) for arn in _SAMPLE_ARNS) for p in _PARTITIONS)
+    return any(all(wildcard_match(pattern, arn.format(p=p)) for arn in _SAMPLE_ARNS) for p in partitions)
 
 
 def substitute(pattern: str, variables: Mapping[str, str]) -> str:

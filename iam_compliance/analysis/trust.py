@@ -17,7 +17,9 @@ role (``sts:AssumeRole``, ``sts:AssumeRoleWithSAML`` or ``sts:AssumeRoleWithWebI
   ``repo:*/app:*``, ``*``): any repository on GitHub could then assume the role.
 
 A condition limits only with a positive operator (``StringEquals``, ``StringLike``, ``ArnLike``, ...; not an
-``...IfExists`` or ``ForAllValues`` one, which hold when the key is absent) and a value that is not just wildcards; a Deny statement for everyone with the negated operator (``StringNotEquals
+``...IfExists`` or ``ForAllValues`` one, which hold when the key is absent) and, for a ``...Like`` operator, values
+that pin known callers: no wildcard in an account, organization or external id, an ARN pattern with a literal
+account (``arn:aws:iam::*:role/x`` is a role named x in any account), not just wildcards for other keys; a Deny statement for everyone with the negated operator (``StringNotEquals
 aws:PrincipalOrgID``) limits the same way. Service-linked roles are AWS-owned and not judged.
 
 Confused deputy, which services: AWS recommends the source conditions in a role's trust policy for services that
@@ -124,8 +126,39 @@ def _limits(condition: Condition, keys: frozenset[str], *, negated: bool) -> boo
     # neither pins the caller down.
     if condition.if_exists or condition.set_prefix == "ForAllValues":
         return False
-    wild = "Like" in condition.base_operator
-    return bool(condition.values) and not any(wild and _only_wildcards(v) for v in condition.values)
+    if "Like" not in condition.base_operator:
+        return bool(condition.values)
+    key = condition.key.lower()
+    return bool(condition.values) and all(_pins(key, v) for v in condition.values)
+
+
+_ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})
+_PATH_KEYS = frozenset({"aws:principalorgpaths", "aws:sourceorgpaths"})
+_ID_KEYS = frozenset(k.lower() for k in (
+    "aws:PrincipalOrgID", "aws:PrincipalAccount", "aws:SourceAccount", "aws:SourceOrgID", "sts:ExternalId"))
+
+
+def _literal(text: str) -> bool:
+    return bool(text) and "*" not in text and "?" not in text
+
+
+def _pins(key: str, value: str) -> bool:
+    """Whether a ``...Like`` value names known callers: an ARN pattern must pin the account (or, for an ARN
+    without one such as an S3 bucket's, the resource name); an organization path its organization; an account,
+    organization or external id must be literal (``o-*`` or ``1111*`` matches strangers). Other keys: not only
+    wildcards."""
+    if key in _ID_KEYS:
+        return _literal(value)
+    if key in _PATH_KEYS:
+        return _literal(value.split("/", 1)[0])
+    if key in _ARN_KEYS:
+        parts = value.split(":", 5)
+        if len(parts) < 6 or parts[0] != "arn":
+            return False
+        if parts[4]:
+            return _literal(parts[4])
+        return _literal(parts[5].split("/", 1)[0])
+    return not _only_wildcards(value)
 
 
 def _limiting_keys(statement: Statement, denies: list[Statement], keys: frozenset[str]) -> set[str]:
@@ -207,6 +240,10 @@ def evaluate_trust(
     def judge(rule: str, statement: Statement, principal: str, keys: frozenset[str], problem: str) -> None:
         applicable.add(rule)
         if not _limiting_keys(statement, denies, keys):
+            tried = sorted({c.key for c in statement.conditions if c.key.lower() in keys and not c.negated})
+            if tried:  # a test of the right key that does not narrow: say so, or the sentence reads as false
+                problem += (f" (its test of {', '.join(tried)} does not narrow it: a wildcard value, or an operator "
+                            "that holds when the key is missing)")
             findings.append(TrustFinding(rule, principal, statement, f"Role {role_name} {problem}"))
 
     for statement in trust.statements:
