@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
 import boto3
-import botocore.session
+import botocore.loaders
 from botocore.config import Config
 from botocore.exceptions import ProfileNotFound
 
@@ -49,9 +49,9 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
 
 def unknown_regions(regions: Iterable[str]) -> list[str]:
     """The names that are no region of any AWS partition, by botocore's own endpoint data (no call is made)."""
-    session = botocore.session.get_session()
-    known = {region for partition in session.get_available_partitions()
-             for region in session.get_available_regions("ec2", partition_name=partition)}
+    # Read the endpoint data directly: a session would read the AWS config and fail on a missing profile.
+    endpoints = botocore.loaders.create_loader().load_data("endpoints")
+    known = {region for partition in endpoints["partitions"] for region in partition["regions"]}
     return [region for region in regions if region not in known]
 
 
