@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from iam_compliance.controls import check_title
+from iam_compliance.controls import check_facts
 from iam_compliance.results.log import severity_rank
 
 CHECKS_DIR = Path(__file__).resolve().parents[2] / "checks"
@@ -37,12 +37,12 @@ def check_functions() -> list[Callable[..., Any]]:
 
 
 def describe(function: Callable[..., Any]) -> CheckInfo:
-    marks = getattr(function, "pytestmark", [])
-    control = next(m for m in marks if m.name == "control").kwargs
-    refs = tuple(f"{m.kwargs['framework']} {m.kwargs['id']}" for m in marks if m.name == "compliance")
+    facts = check_facts(function)
+    if facts is None:
+        raise ValueError(f"{function.__name__} has no control marker")
+    refs = tuple(f"{ref.framework} {ref.requirement}" for ref in facts.references)
     params = [p for p in inspect.signature(function).parameters if p not in SESSION_FIXTURES]
-    over = " × ".join(params)
-    return CheckInfo(control["id"], check_title(function), control["severity"], refs, over)
+    return CheckInfo(facts.check_id, facts.title, facts.severity, refs, " × ".join(params))
 
 
 def markdown_table() -> str:
