@@ -12,7 +12,7 @@ from iam_compliance.analysis.accounts import escalation_refs, removal_commands, 
 from iam_compliance.analysis.administrators import admin_verdict
 from iam_compliance.analysis.effective import INLINE, MANAGED, PolicySource, policy_alone
 from iam_compliance.analysis.escalation import Escalation, blocked, escalations
-from iam_compliance.analysis.inputs import default_version, principal_escalations, principal_permissions
+from iam_compliance.analysis.inputs import principal_escalations, principal_permissions
 from iam_compliance.controls import Finding, control, not_applicable
 from iam_compliance.model.iam import ManagedPolicy, Role, User
 from iam_compliance.model.principals import InlinePolicy, attached_to, boundary_only, detach_command
@@ -69,7 +69,7 @@ def _policy_source(policy: ManagedPolicy | InlinePolicy) -> tuple[str, PolicySou
         owner = policy.owner
         return f"Inline policy {policy.name} of {owner.kind} {owner.name}", PolicySource(INLINE, policy.name), \
             policy.document
-    version, document = default_version(policy)
+    version, document = policy.default_version
     return f"Managed policy {policy.name} (default version {version})", \
         PolicySource(MANAGED, policy.name, policy.arn, version), document
 

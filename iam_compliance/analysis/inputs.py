@@ -17,7 +17,7 @@ from iam_compliance.analysis.effective import (
 )
 from iam_compliance.analysis.documents import parse_trust_policy
 from iam_compliance.analysis.escalation import Escalation, Inventory, escalations
-from iam_compliance.model.iam import BadData, ManagedPolicy, Principal, Role, Snapshot, User
+from iam_compliance.model.iam import BadData, Principal, Role, Snapshot, User
 from iam_compliance.model.principals import managed_policy, per_snapshot
 
 _ADMINISTRATOR_ACCESS = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/AdministratorAccess$")
@@ -25,22 +25,11 @@ _ADMINISTRATOR_ACCESS = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/Administrat
 _ADMINISTRATOR_DOCUMENT = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
-def default_version(policy: ManagedPolicy) -> tuple[str, dict]:
-    """(version id, document) of the version IAM enforces."""
-    for version in policy.detail.get("PolicyVersionList", []):
-        if version.get("IsDefaultVersion"):
-            document = version.get("Document")
-            if not isinstance(document, dict):
-                raise BadData(f"The default version of managed policy {policy.arn} is not a JSON object.")
-            return str(version.get("VersionId") or policy.detail.get("DefaultVersionId") or ""), document
-    raise BadData(f"Managed policy {policy.arn} has no default version in the snapshot.")
-
-
 def _managed(principal: Principal, arn: str, kind: str, group: str = "") -> PolicyInput:
     name = arn.rsplit("/", 1)[-1]
     policy = managed_policy(principal.snapshot, arn)
     if policy is not None:
-        version_id, document = default_version(policy)
+        version_id, document = policy.default_version
         return PolicyInput(PolicySource(kind, policy.name, arn, version_id, group), document)
     if _ADMINISTRATOR_ACCESS.match(arn):
         return PolicyInput(PolicySource(kind, name, arn, "", group), _ADMINISTRATOR_DOCUMENT)

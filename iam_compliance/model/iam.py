@@ -311,11 +311,17 @@ class ManagedPolicy:
         return int(self.detail.get("AttachmentCount", 0))
 
     @property
-    def default_document(self) -> dict:
+    def default_version(self) -> tuple[str, dict]:
+        """(version id, document) of the version IAM enforces: the default one, never another."""
         for version in self.detail.get("PolicyVersionList", []):
             if version.get("IsDefaultVersion"):
-                return _policy_document(version.get("Document"), f"managed policy {self.arn}")
+                document = _policy_document(version.get("Document"), f"managed policy {self.arn}")
+                return str(version.get("VersionId") or self.detail.get("DefaultVersionId") or ""), document
         raise BadData(f"Managed policy {self.arn} has no default version in the snapshot.")
+
+    @property
+    def default_document(self) -> dict:
+        return self.default_version[1]
 
 
 class ServerCertificate:
