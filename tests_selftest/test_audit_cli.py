@@ -131,7 +131,7 @@ def test_bare_pytest_collects_only_the_self_tests():
 
 def test_demo_shows_every_control_and_both_outcomes_per_entity(demo_snapshot, tmp_path):
     """Every check runs on the demo; each one parametrized over entities has a passing and a failing one."""
-    from iam_compliance.rendering.checks_table import check_functions, describe
+    from iam_compliance.rendering.checks_table import check_functions, declared_facts
 
     replay(demo_snapshot, tmp_path)
     outcomes: dict[str, set[str]] = {}
@@ -142,7 +142,7 @@ def test_demo_shows_every_control_and_both_outcomes_per_entity(demo_snapshot, tm
         outcomes.setdefault(check_id, set()).add(outcome)
         if props["resource"][0] != account_id:
             per_entity.add(check_id)
-    assert set(outcomes) == {describe(f).check_id for f in check_functions()}
+    assert set(outcomes) == {declared_facts(f).check_id for f in check_functions()}
     lacking = {c: sorted(outcomes[c]) for c in per_entity if not {"passed", "failure"} <= outcomes[c]}
     assert not lacking, lacking
     assert len(per_entity) >= 25

@@ -7,24 +7,14 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from iam_compliance.controls import check_facts
+from iam_compliance.controls import CheckFacts, check_facts
 from iam_compliance.results.log import severity_rank
 
 CHECKS_DIR = Path(__file__).resolve().parents[2] / "checks"
 SESSION_FIXTURES = ("settings", "collected_at", "snapshot")  # everything else a check takes is a parametrization
-
-
-@dataclass(frozen=True)
-class CheckInfo:
-    check_id: str
-    title: str
-    severity: str
-    refs: tuple[str, ...]
-    parametrized_over: str
 
 
 def check_functions() -> list[Callable[..., Any]]:
@@ -36,20 +26,26 @@ def check_functions() -> list[Callable[..., Any]]:
     return functions
 
 
-def describe(function: Callable[..., Any]) -> CheckInfo:
+def declared_facts(function: Callable[..., Any]) -> CheckFacts:
     facts = check_facts(function)
     if facts is None:
-        raise ValueError(f"{function.__name__} has no control marker")
-    refs = tuple(f"{ref.framework} {ref.requirement}" for ref in facts.references)
-    params = [p for p in inspect.signature(function).parameters if p not in SESSION_FIXTURES]
-    return CheckInfo(facts.check_id, facts.title, facts.severity, refs, " × ".join(params))
+        raise ValueError(f"{function.__name__} in checks/ has no control marker")
+    return facts
+
+
+def parametrized_over(function: Callable[..., Any]) -> str:
+    """What one item of the check stands for: its parameters besides the session fixtures (``iam_user``)."""
+    return " × ".join(p for p in inspect.signature(function).parameters if p not in SESSION_FIXTURES)
 
 
 def markdown_table() -> str:
-    infos = sorted((describe(f) for f in check_functions()), key=lambda i: (severity_rank(i.severity), i.check_id))
+    rows = sorted(((declared_facts(f), parametrized_over(f)) for f in check_functions()),
+                  key=lambda row: (severity_rank(row[0].severity), row[0].check_id))
     lines = ["| check id | severity | what it checks | one item per | references |", "| --- | --- | --- | --- | --- |"]
     lines += [
-        f"| `{i.check_id}` | {i.severity} | {i.title} | {i.parametrized_over} | {', '.join(i.refs)} |" for i in infos
+        f"| `{facts.check_id}` | {facts.severity} | {facts.title} | {over} | "
+        + ", ".join(f"{ref.framework} {ref.requirement}" for ref in facts.references) + " |"
+        for facts, over in rows
     ]
     return "\n".join(lines)
 
