@@ -13,6 +13,7 @@ from iam_compliance.collection.declaration import DataSource, ordered
 from iam_compliance.collection.errors import CollectionError, describe_error, failed
 from iam_compliance.collection.sources import account, activity, credentials, iam, regional
 from iam_compliance.snapshot.document import SCHEMA_VERSION, json_safe
+from iam_compliance.snapshot.failures import ok_entry
 from iam_compliance.timeutil import to_iso, utc_now
 
 # Every declared source, in reading order (each after the sources it reads).
@@ -63,7 +64,7 @@ def collect(
     for source in plan:
         reading = ctx.reading(source.name, {name: by_name[name].as_dependency for name in source.reads})
         try:
-            doc["sources"][source.name] = {"status": "ok", "data": json_safe(source.fetch(reading))}
+            doc["sources"][source.name] = ok_entry(data=json_safe(source.fetch(reading)))
         except Exception as exc:  # noqa: BLE001 - any failure must fail closed, never look like "no data"
             doc["sources"][source.name] = failed(exc)
     return doc

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from iam_compliance.jsonio import write_text_atomic
+from iam_compliance.snapshot.failures import ERROR, OK
 from iam_compliance.timeutil import parse_timestamp, to_iso
 
 SCHEMA_VERSION = 2
@@ -109,10 +110,10 @@ def validate(doc: Any) -> list[str]:
     except ValueError:
         problems.append(f"collected_at {doc['collected_at']!r} is not an ISO 8601 timestamp")
     for name, source in doc["sources"].items():
-        if not isinstance(source, dict) or source.get("status") not in ("ok", "error"):
+        if not isinstance(source, dict) or source.get("status") not in (OK, ERROR):
             problems.append(f"source '{name}' has no status 'ok' or 'error'")
-        elif source["status"] == "ok" and "data" not in source:
+        elif source["status"] == OK and "data" not in source:
             problems.append(f"source '{name}' is ok but has no data")
-        elif source["status"] == "error" and not isinstance(source.get("error"), dict):
+        elif source["status"] == ERROR and not isinstance(source.get("error"), dict):
             problems.append(f"source '{name}' failed but records no error")
     return problems

@@ -29,6 +29,11 @@ class Failure:
         return f"{self.code}: {self.message}"
 
 
+def ok_entry(**fields: Any) -> dict[str, Any]:
+    """The entry recording what was read, at any level: ``{"status": "ok", **fields}``."""
+    return {"status": OK, **fields}
+
+
 def error_entry(code: str, message: str) -> dict[str, Any]:
     """The entry recording a failure, at any level."""
     return {"status": ERROR, "error": {"code": code, "message": message}}

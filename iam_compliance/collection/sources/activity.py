@@ -35,7 +35,7 @@ from typing import Any, Callable
 from iam_compliance.collection.aws import AwsContext
 from iam_compliance.collection.declaration import DataSource
 from iam_compliance.collection.errors import failed
-from iam_compliance.snapshot.failures import error_entry
+from iam_compliance.snapshot.failures import error_entry, ok_entry
 
 GRANULARITY = "SERVICE_LEVEL"
 DISABLED_REASON = (
@@ -108,11 +108,8 @@ def _read(iam: Any, job: Job, page_size: int) -> dict | None:
         response = iam.get_service_last_accessed_details(JobId=job.job_id, MaxItems=page_size,
                                                          Marker=response["Marker"])
         services += response.get("ServicesLastAccessed", [])
-    return {
-        "status": "ok",
-        "job_completed": response.get("JobCompletionDate"),
-        "services": sorted(services, key=lambda s: str(s.get("ServiceNamespace", ""))),
-    }
+    return ok_entry(job_completed=response.get("JobCompletionDate"),
+                    services=sorted(services, key=lambda s: str(s.get("ServiceNamespace", ""))))
 
 
 def _poll(iam: Any, job: Job, page_size: int) -> dict | None:

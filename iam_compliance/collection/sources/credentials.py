@@ -41,6 +41,7 @@ from iam_compliance.collection.declaration import DataSource
 from iam_compliance.collection.errors import DependencyUnavailable, failed
 from iam_compliance.collection.paging import IAM_PAGE_SIZE, items
 from iam_compliance.snapshot.credential_report import ROOT_USER
+from iam_compliance.snapshot.failures import ok_entry
 from iam_compliance.timeutil import parse_timestamp
 
 SLOTS = (1, 2)  # the credential report has two columns per credential kind
@@ -86,7 +87,7 @@ def _per_user(
     users: dict[str, dict] = {}
     for name, (arn, row) in sorted(targets.items()):
         try:
-            users[name] = {"status": "ok", "UserArn": arn, field: fetch(name, row)}
+            users[name] = ok_entry(UserArn=arn, **{field: fetch(name, row)})
         except ClientError as exc:
             users[name] = {**failed(exc), "UserArn": arn}
     return {"users": users}
@@ -112,7 +113,7 @@ def _last_used(iam: Any, key_id: str) -> dict:
         return failed(exc)  # only this key's last-use verdict is affected
     if record.get("LastUsedDate"):
         record["LastUsedDate"] = _whole_second(record["LastUsedDate"])
-    return {"status": "ok", **record}
+    return ok_entry(**record)
 
 
 def access_keys(ctx: AwsContext) -> dict:

@@ -20,6 +20,7 @@ from iam_compliance.collection.aws import AwsContext
 from iam_compliance.collection.declaration import DataSource
 from iam_compliance.collection.errors import failed
 from iam_compliance.collection.paging import ELB_PAGE_SIZE, items
+from iam_compliance.snapshot.failures import ok_entry
 
 # Regions are independent network round trips; a few at a time keeps throttling away.
 MAX_REGION_WORKERS = 8
@@ -50,7 +51,7 @@ def regions(ctx: AwsContext) -> dict:
 
 def _read_region(ctx: AwsContext, read: RegionReader, region: str) -> dict:
     try:
-        return {"status": "ok", "data": read(ctx, region)}
+        return ok_entry(data=read(ctx, region))
     except Exception as exc:  # noqa: BLE001 - a failed region is recorded, never mistaken for an empty one
         return failed(exc)
 
