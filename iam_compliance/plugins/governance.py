@@ -19,7 +19,7 @@ import pytest
 
 from iam_compliance import __version__
 from iam_compliance.controls import SEVERITIES, Finding
-from fixtures.options import is_audit_run, is_worker, reports_dir
+from fixtures.options import findings_json_path, is_audit_run, is_worker
 from fixtures.session import SNAPSHOT_KEY
 from iam_compliance.jsonio import write_json_atomic
 from iam_compliance.rendering import ocsf
@@ -121,7 +121,7 @@ class GovernanceReporter:
         self.other_errors = 0  # failures outside the checks: collection errors, crashes in other tests
         self.statuses: list[WaiverStatus] = []
         self.gate: Gate | None = None
-        self.path = Path(config.getoption("findings_json") or reports_dir(config) / "findings.json").resolve()
+        self.path = findings_json_path(config).resolve()
         self.ocsf_path = Path(config.getoption("ocsf")).resolve() if config.getoption("ocsf") else None
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
