@@ -39,7 +39,7 @@ def layer_of(module: str) -> str:
         return parts[0]
     if len(parts) == 1 or parts[1] in ("timeutil", "jsonio", "settings"):
         return BASE
-    if parts[1] in ("controls", "applicability"):
+    if parts[1] in ("controls", "applicability", "frameworks"):
         return "controls"
     return parts[1]
 

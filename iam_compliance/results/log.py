@@ -25,6 +25,7 @@ class ControlSummary:
     references: tuple[Reference, ...]
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
     failures: list[ItemRecord] = field(default_factory=list)
+    headline: str = ""  # the failure phrased as a finding; the title is the requirement
 
     @property
     def evaluated(self) -> int:
@@ -63,7 +64,7 @@ class ResultLog:
             summary = summaries.get(item.check_id)
             if summary is None:
                 summary = summaries[item.check_id] = ControlSummary(
-                    item.check_id, item.title, item.severity, item.references)
+                    item.check_id, item.title, item.severity, item.references, headline=item.headline)
             summary.counts[item.outcome] += 1
             if item.outcome == "failed":
                 summary.failures.append(item)

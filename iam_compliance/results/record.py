@@ -21,7 +21,7 @@ from iam_compliance.controls import Reference
 OUTCOMES = ("failed", "error", "waived", "passed", "skipped")
 
 # Properties of one value each; "compliance" repeats, once per reference.
-STATIC_PROPERTIES = ("check_id", "resource", "region", "severity", "title", "variant", "waiver")
+STATIC_PROPERTIES = ("check_id", "resource", "region", "severity", "title", "headline", "variant", "waiver")
 RESULT_PROPERTIES = ("finding", "remediation", "evidence")
 
 
@@ -31,7 +31,8 @@ class ItemRecord:
     check_id: str
     severity: str
     resource: str  # the ARN, or the account id for account-wide checks
-    title: str = ""  # the check docstring's first line
+    title: str = ""  # the check docstring's first line: the requirement
+    headline: str = ""  # the failure phrased as a finding: "Root user has no MFA"
     region: str | None = None  # for regional items (ACM certificates, analyzers, ...); None for global ones
     references: tuple[Reference, ...] = ()
     variant: str | None = None  # what tells apart items of one check on one resource (part of the finding id)
@@ -70,7 +71,7 @@ class ItemRecord:
 
     def static_properties(self) -> list[tuple[str, str]]:
         """The collection-time fields as user properties."""
-        props = [(name, value) for name in STATIC_PROPERTIES if (value := getattr(self, name)) is not None]
+        props = [(name, value) for name in STATIC_PROPERTIES if (value := getattr(self, name))]
         return props + [("compliance", reference) for reference in self.compliance]
 
     def result_properties(self) -> list[tuple[str, str]]:
@@ -95,7 +96,8 @@ class ItemRecord:
         evidence = values.get("evidence")
         return cls(
             nodeid=nodeid, check_id=values["check_id"], severity=values.get("severity", ""),
-            resource=values.get("resource", ""), title=values.get("title", ""), region=values.get("region"),
+            resource=values.get("resource", ""), title=values.get("title", ""),
+            headline=values.get("headline", ""), region=values.get("region"),
             references=tuple(references), variant=values.get("variant"), waiver=values.get("waiver"),
             finding=values.get("finding", ""), remediation=values.get("remediation", ""),
             evidence=json.loads(evidence) if evidence else None,

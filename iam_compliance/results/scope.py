@@ -36,7 +36,7 @@ class SettingInForce:
 
     @property
     def differs(self) -> bool:
-        return self.value != self.default
+        return bool(self.value != self.default)
 
 
 @dataclass(frozen=True)
