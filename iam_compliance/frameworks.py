@@ -77,12 +77,6 @@ class Requirement:
     def reference(self) -> Reference:
         return Reference(self.framework, self.id)
 
-    @property
-    def label(self) -> str:
-        """``CIS v5.0 1.4``; a practice of the brief by number and name: ``Practice 5 (Root user MFA)``."""
-        prefix = f"{self.reference.label} {self.id}"
-        return f"{prefix} ({self.title})" if self.framework == "seed" else prefix
-
 
 def _cis(framework: str, rows: Iterable[tuple[str, str, str]]) -> list[Requirement]:
     """CIS rows: (id, title, why not automated or "")."""
@@ -304,6 +298,16 @@ def requirements(framework: str) -> list[Requirement]:
 
 def requirement(reference: Reference) -> Requirement | None:
     return _BY_REFERENCE.get(Reference(*reference))
+
+
+def described(reference: Reference) -> str:
+    """A reference as a reader needs it: ``CIS v5.0 1.4: Ensure MFA is enabled for the 'root' user account``,
+    ``Practice 5: Root user MFA``, with ``(retired)`` for a withdrawn requirement; by id alone when unknown."""
+    found = requirement(reference)
+    text = f"{reference.label} {reference.requirement}"
+    if found is None:
+        return text
+    return f"{text}: {found.title}" + (" (retired)" if found.retired else "")
 
 
 def security_hub_severity(references: Iterable[Reference]) -> str:

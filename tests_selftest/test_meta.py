@@ -216,7 +216,7 @@ def test_practices_of_the_brief_have_names_and_glossary():
     for practice in practices:
         assert practice.title and practice.glossary.endswith("."), practice.id
     five = requirement(Reference("seed", "5"))
-    assert five is not None and five.label == "Practice 5 (Root user MFA)"
+    assert five is not None and five.title == "Root user MFA"
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda fn: fn.__name__)
@@ -243,3 +243,12 @@ def test_known_security_hub_differences():
     assert facts["password_policy_reuse_prevention"].security_hub_severity == "low"
     assert facts["user_console_mfa_enabled"].security_hub_severity == "medium"
     assert facts["root_not_recently_used"].security_hub_severity == "", "a retired control has no severity now"
+
+
+def test_references_are_described_by_name():
+    from iam_compliance.frameworks import described
+
+    assert described(Reference("seed", "5")) == "Practice 5: Root user MFA"
+    assert described(Reference("cis-v5.0", "1.4")) == "CIS v5.0 1.4: Ensure MFA is enabled for the 'root' user account"
+    assert described(Reference("security-hub", "IAM.20")) == "Security Hub IAM.20: Avoid the use of the root user (retired)"
+    assert described(Reference("cis-v5.0", "9.9")) == "CIS v5.0 9.9"
