@@ -162,7 +162,7 @@ def test_root_signing_certificates_rotated(account: Account, settings: Settings,
                 "(a hardware key or passkey is preferred).",
 )
 def test_root_mfa_enabled(account: Account, settings: Settings) -> None:
-    """The root user has MFA enabled.
+    """The root user has MFA enabled{root.mfa_rule}.
 
     Passes when GetAccountSummary AccountMFAEnabled is 1. Under the CIS v5 rule (the default,
     ``root.mfa_rule: cis-v5``) a root user without a password (AccountPasswordPresent 0, as in
@@ -198,7 +198,7 @@ def _virtual_root_devices(account: Account) -> list[str]:
                 "aws iam delete-virtual-mfa-device --serial-number <serial>).",
 )
 def test_root_hardware_mfa_enabled(account: Account, settings: Settings) -> None:
-    """The root user's MFA is a hardware device, not a virtual one.
+    """The root user's MFA is a hardware device, not a virtual one{root.mfa_rule}.
 
     Fails when the root user has no MFA at all (GetAccountSummary AccountMFAEnabled 0) or when
     ListVirtualMFADevices shows a device assigned to arn:<partition>:iam::<account>:root. Under the

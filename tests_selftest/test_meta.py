@@ -75,7 +75,7 @@ import re
 from iam_compliance.controls import check_facts, check_title, placeholders, render
 from iam_compliance.frameworks import FRAMEWORK_TABLE, REQUIREMENTS, Reference, requirement, requirements
 from iam_compliance.model.entities import PARAMETER_KINDS
-from iam_compliance.settings import load_settings
+from iam_compliance.settings import SCHEMA, Choice, load_settings
 
 DEFAULTS = load_settings()
 # A number in a title that is not a setting would state a threshold the run may not apply ("X.509" is a name).
@@ -128,7 +128,11 @@ def test_titles_follow_the_settings_in_force(check):
     for name in placeholders(check_title(check)):
         section, key = name.split(".")
         current = getattr(getattr(DEFAULTS, section), key)
-        other = current + 1 if isinstance(current, int) else "strict" if current == "cis" else ["owner"]
+        rule = SCHEMA[section][key]
+        if isinstance(rule, Choice):
+            other = next(word for word in rule.words if word != current)
+        else:
+            other = current + 1 if isinstance(current, int) else ["owner"]
         changed = dataclasses.replace(DEFAULTS, **{section: dataclasses.replace(getattr(DEFAULTS, section),
                                                                                   **{key: other})})
         before, after = check_facts(check, DEFAULTS), check_facts(check, changed)

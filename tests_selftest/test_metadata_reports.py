@@ -34,6 +34,7 @@ def test_expired_load_balancer_certificate_is_high_everywhere_and_fails_fail_on_
     assert "(severity high)" in high.finding and "(severity medium)" in medium.finding
     assert high.evidence is not None and high.evidence["severity"] == "high"
     assert result.exit_code == 1, "an expired certificate is a high finding: --fail-on high must fail the run"
+    assert [c.severity for c in result.results.controls()] == ["high"], "the control shows its worst finding"
     findings, junit = reports(result)
     assert findings["us-east-1/legacy-www"]["severity"] == "high"
     assert findings["us-east-1/soon-www"]["severity"] == "medium"
@@ -47,6 +48,7 @@ def test_expiring_but_valid_certificate_stays_medium_below_fail_on_high(aws, aud
     result = audit(ELB, args=["--fail-on", "high"])
     assert result.outcome(ELB, "us-east-1/soon-www") == "failed"
     assert result.item(ELB, "us-east-1/soon-www").severity == "medium"
+    assert [c.severity for c in result.results.controls()] == ["medium"]
     assert result.exit_code == 0
 
 
