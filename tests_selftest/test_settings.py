@@ -56,8 +56,8 @@ def test_settings_are_typed():
 BAD_VALUES = [
     # type
     ("users.inactivity_days=ninety", "--set users.inactivity_days=ninety: users.inactivity_days must be a whole "
-                                     "number of at least 0 (days), not 'ninety'."),
-    ("users.inactivity_days=true", "users.inactivity_days must be a whole number of at least 0 (days), not True."),
+                                     "number from 0 to 36500 (days), not 'ninety'."),
+    ("users.inactivity_days=true", "users.inactivity_days must be a whole number from 0 to 36500 (days), not True."),
     ("roles.exclude_sso_roles=yes please", "roles.exclude_sso_roles must be true or false, not 'yes please'."),
     ("password_policy.min_length=null", "password_policy.min_length must be a whole number from 6 to 128, not None."),
     # enumeration
@@ -71,9 +71,9 @@ BAD_VALUES = [
      "password_policy.character_classes must be a list of uppercase, lowercase, numbers, symbols "
      "(e.g. [uppercase]; [] for none), not ['numbers', 'digits']."),
     # range
-    ("users.unused_access_key_days=-1", "users.unused_access_key_days must be a whole number of at least 0 (days), "
+    ("users.unused_access_key_days=-1", "users.unused_access_key_days must be a whole number from 0 to 36500 (days), "
                                         "not -1."),
-    ("admins.minimum=0", "admins.minimum must be a whole number of at least 1, not 0."),
+    ("admins.minimum=0", "admins.minimum must be a whole number from 1 to 36500, not 0."),
     ("password_policy.reuse_prevention=25", "password_policy.reuse_prevention must be a whole number from 0 to 24, "
                                             "not 25."),
     ("admins.maximum=1", "admins.maximum (1) must be at least admins.minimum (2)."),
@@ -135,9 +135,9 @@ def test_bad_settings_file_names_the_file(tmp_path):
 
 
 @pytest.mark.parametrize(("assignment", "message"), [
-    ("users.inactivity_days=soon", "users.inactivity_days must be a whole number of at least 0 (days), not 'soon'."),
+    ("users.inactivity_days=soon", "users.inactivity_days must be a whole number from 0 to 36500 (days), not 'soon'."),
     ("users.mfa_scope=everyone", "users.mfa_scope must be one of console, all, not 'everyone'."),
-    ("admins.minimum=-2", "admins.minimum must be a whole number of at least 1, not -2."),
+    ("admins.minimum=-2", "admins.minimum must be a whole number from 1 to 36500, not -2."),
     ("collection.regions=eu-west-1", "collection.regions must be a list of text"),
     ("users.nonsense=1", "unknown setting 'users.nonsense'"),
 ])
