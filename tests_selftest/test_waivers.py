@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -15,6 +15,8 @@ from tests_selftest.test_report_findings import (
     ACCOUNT, ALICE, BOB, MFA_CHECKS, demo_document, failing_source, findings_of, record, run_audit, save_snapshot,
 )
 
+# Within the default one-year horizon of every run.
+SOON = (run_date() + timedelta(days=180)).isoformat()
 APPROVED = "    reason: Hardware key on order (SEC-101).\n    approver: security-lead@example.com\n"
 
 
@@ -61,7 +63,7 @@ def test_empty_file_and_empty_list_mean_no_waivers(tmp_path):
     ("waivers:\n" + entry("user_console_mfa_enabled", "x", "31/12/2027"), 6, "expires '31/12/2027' is not a date"),
     ("waivers:\n" + entry("user_console_mfa_enabled", "x", "2027-01-01").replace("Hardware key on order (SEC-101).", "''"),
      4, "reason must be a non-empty text value"),
-    ("waivers:\n" + entry("user_console_mfa_enabled", "x", "2027-01-01") + entry("user_console_mfa_enabled", "x", "2028-01-01"),
+    ("waivers:\n" + entry("user_console_mfa_enabled", "x", "2027-01-01") + entry("user_console_mfa_enabled", "x", "2027-06-01"),
      7, "duplicate waiver for user_console_mfa_enabled on x (first at line 2)"),
     ("waivers:\n  - check_id: [a, b]\n", 2, "check_id must be a non-empty text value"),
     ("waivers:\n  - just a string\n", 2, "each waiver must be a mapping"),
@@ -122,10 +124,10 @@ def test_unexpired_waiver_governs_before_an_expired_one():
 @pytest.fixture
 def waived_run(pytester, tmp_path):
     """Bob's finding waived, Alice (compliant) waived, root MFA waived until 2020, a waiver for a missing user."""
-    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, "2099-12-31")
-                        + entry("user_console_mfa_enabled", ALICE, "2099-12-31")
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, SOON)
+                        + entry("user_console_mfa_enabled", ALICE, SOON)
                         + entry("root_mfa_enabled", ACCOUNT, "2020-01-31")
-                        + entry("user_console_mfa_enabled", f"arn:aws:iam::{ACCOUNT}:user/nobody", "2099-12-31"))
+                        + entry("user_console_mfa_enabled", f"arn:aws:iam::{ACCOUNT}:user/nobody", SOON))
     snapshot = save_snapshot(tmp_path)
     result = run_audit(pytester, snapshot, "-m", MFA_CHECKS, "--waivers", str(path), "-rx")
     return result, findings_of(snapshot), path, snapshot.parent / "reports"
@@ -139,7 +141,7 @@ def test_waived_finding_is_an_xfail_with_the_reason(waived_run):
     assert bob["evidence"] == {"mfa_active": False, "password_enabled": True}
     assert bob["waiver"]["status"] == "applied" and bob["waiver"]["source"] == f"{path}:2"
     result.stdout.fnmatch_lines([
-        f"XFAIL *test_users.py::test_user_console_mfa_enabled[[]bob] - Waived until 2099-12-31 by "
+        f"XFAIL *test_users.py::test_user_console_mfa_enabled[[]bob] - Waived until {SOON} by "
         f"security-lead@example.com: Hardware key on order (SEC-101). (waiver {path}:2)",
     ])
 
@@ -177,7 +179,7 @@ def test_summary_counts_every_status(waived_run):
 
 def test_waived_findings_do_not_fail_the_run(pytester, tmp_path):
     path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", f"arn:aws:iam::{ACCOUNT}:user/*",
-                                                      "2099-12-31"))
+                                                      SOON) + "    scope: all\n")
     snapshot = save_snapshot(tmp_path)
     result = run_audit(pytester, snapshot, "-m", check_selector(["user_console_mfa_enabled"]), "--waivers", str(path))
     assert result.ret == pytest.ExitCode.OK
@@ -186,7 +188,7 @@ def test_waived_findings_do_not_fail_the_run(pytester, tmp_path):
 
 
 def test_waiver_never_hides_an_error(pytester, tmp_path):
-    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, "2099-12-31"))
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, SOON))
     snapshot = save_snapshot(tmp_path, failing_source(demo_document(), "credential_report"))
     result = run_audit(pytester, snapshot, "-m", check_selector(["user_console_mfa_enabled"]), "--waivers", str(path))
     assert result.ret == pytest.ExitCode.TESTS_FAILED
@@ -196,7 +198,7 @@ def test_waiver_never_hides_an_error(pytester, tmp_path):
 
 
 def test_waivers_apply_on_xdist_workers(pytester, tmp_path):
-    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, "2099-12-31"))
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, SOON))
     snapshot = save_snapshot(tmp_path)
     run_audit(pytester, snapshot, "-m", MFA_CHECKS, "--waivers", str(path), "-n", "2", in_subprocess=True)
     doc = findings_of(snapshot)
