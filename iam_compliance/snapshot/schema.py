@@ -49,7 +49,10 @@ def entry(ok: dict[str, Any], error_fields: dict[str, Any] | None = None) -> dic
     }
 
 
-ERROR = obj({"code": TEXT, "message": TEXT})
+# Recorded errors carry no control characters (iam_compliance.snapshot.failures strips them): a snapshot
+# whose errors do was not written by the collector, and could put escape sequences on a terminal.
+PRINTABLE = {"type": "string", "pattern": r"^[^\x00-\x1f\x7f-\x9f]*$"}
+ERROR = obj({"code": PRINTABLE, "message": PRINTABLE})
 
 
 def per_region(data: dict[str, Any]) -> dict[str, Any]:
