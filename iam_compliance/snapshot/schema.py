@@ -66,13 +66,31 @@ def per_user(field: str, item: dict[str, Any]) -> dict[str, Any]:
 
 
 def entities(name_field: str, lists: tuple[str, ...], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """GAAD entities: the name, ARN and every list required; inline policies must be policy documents."""
     return {"type": "array", "items": obj(
-        {name_field: NONEMPTY_TEXT, "Arn": NONEMPTY_TEXT, **{name: {"type": "array"} for name in lists},
-         **(extra or {})},
+        {name_field: NONEMPTY_TEXT, "Arn": NONEMPTY_TEXT,
+         **{name: INLINE if name.endswith("PolicyList") else {"type": "array"} for name in lists}, **(extra or {})},
         {"CreateDate": PAST})}
 
 
-INLINE = OBJECT_LIST
+# A policy document as IAM accepts it: a missing Statement or Effect would read as "grants nothing".
+TEXT_OR_LIST = {"type": ["string", "array"], "items": TEXT}
+STATEMENT = {
+    "type": "object", "required": ["Effect"],
+    "properties": {
+        "Effect": {"enum": ["Allow", "Deny"]},
+        **{name: TEXT_OR_LIST for name in ("Action", "NotAction", "Resource", "NotResource")},
+        "Principal": {"type": ["string", "object"]}, "NotPrincipal": {"type": ["string", "object"]},
+        "Condition": {"type": "object", "additionalProperties": {"type": "object"}},
+    },
+    "anyOf": [{"required": ["Action"]}, {"required": ["NotAction"]}],
+}
+POLICY_DOCUMENT = {
+    "type": "object", "required": ["Statement"],
+    "properties": {"Version": TEXT, "Statement": {
+        "type": ["array", "object"], "if": {"type": "array"}, "then": {"items": STATEMENT}, "else": STATEMENT}},
+}
+INLINE = {"type": "array", "items": {"type": "object", "properties": {"PolicyDocument": POLICY_DOCUMENT}}}
 REPORT_DATE_COLUMNS = (
     "user_creation_time", "password_last_used", "password_last_changed",
     *(f"access_key_{n}_{what}" for n in (1, 2) for what in ("last_rotated", "last_used_date")),
@@ -84,9 +102,10 @@ SOURCES: dict[str, dict[str, Any]] = {
         "users": entities("UserName", ("UserPolicyList", "GroupList", "AttachedManagedPolicies", "Tags")),
         "groups": entities("GroupName", ("GroupPolicyList", "AttachedManagedPolicies")),
         "roles": entities("RoleName", ("RolePolicyList", "AttachedManagedPolicies", "Tags"), {
-            "AssumeRolePolicyDocument": {"type": ["object", "string"]}}),
+            "AssumeRolePolicyDocument": POLICY_DOCUMENT}),
         "policies": {"type": "array", "items": obj(
-            {"Arn": NONEMPTY_TEXT, "PolicyVersionList": OBJECT_LIST,
+            {"Arn": NONEMPTY_TEXT, "PolicyVersionList": {"type": "array", "items": obj(
+                optional={"Document": POLICY_DOCUMENT})},
              "AttachmentCount": {"type": "integer", "minimum": 0}},
             {"CreateDate": PAST, "UpdateDate": PAST})},
     }),
@@ -199,6 +218,8 @@ def _message(error: ValidationError) -> str:
     if error.validator == "required":
         missing = next((name for name in error.validator_value if name not in error.instance), None)
         return f"{json_path([*error.absolute_path, missing])} is missing"
+    if error.validator == "pattern" and error.validator_value == PRINTABLE["pattern"]:
+        return f"{json_path(error.absolute_path)} contains control characters"
     if error.validator in ("if", "then", "else") and error.context:
         return _message(error.context[0])
     return f"{json_path(error.absolute_path)}: {error.message}"
