@@ -38,14 +38,16 @@ def obj(required: dict[str, Any] | None = None, optional: dict[str, Any] | None 
     return {"type": "object", "required": sorted(required), "properties": {**(optional or {}), **required}}
 
 
-def entry(ok: dict[str, Any], error_fields: dict[str, Any] | None = None) -> dict[str, Any]:
+def entry(ok: dict[str, Any], error_fields: dict[str, Any] | None = None,
+          ok_optional: dict[str, Any] | None = None) -> dict[str, Any]:
     """``{"status": "ok", ...ok}`` or ``{"status": "error", "error": {...}}`` (iam_compliance.snapshot.failures)."""
     return {
         "type": "object", "required": ["status"],
         "properties": {"status": {"enum": ["ok", "error"]}},
-        "if": {"properties": {"status": {"const": "ok"}}},
-        "then": obj(ok),
-        "else": obj({"error": ERROR, **(error_fields or {})}),
+        "allOf": [
+            {"if": {"properties": {"status": {"const": "ok"}}}, "then": obj(ok, ok_optional)},
+            {"if": {"properties": {"status": {"const": "error"}}}, "then": obj({"error": ERROR, **(error_fields or {})})},
+        ],
     }
 
 
@@ -133,7 +135,7 @@ SOURCES: dict[str, dict[str, Any]] = {
         {"arn": NONEMPTY_TEXT, "name": NONEMPTY_TEXT}, {"createdAt": PAST})}),
     "access_keys": per_user("AccessKeys", obj(
         {"AccessKeyId": NONEMPTY_TEXT, "Status": TEXT, "CreateDate": PAST},
-        {"LastUsed": entry({}), "ReportSlot": {"enum": [1, 2]}})),
+        {"LastUsed": entry({}, ok_optional={"LastUsedDate": PAST}), "ReportSlot": {"enum": [1, 2]}})),
     "signing_certificates": per_user("Certificates", obj(
         {"CertificateId": NONEMPTY_TEXT, "Status": TEXT, "UploadDate": PAST})),
     "service_last_accessed": {
@@ -149,8 +151,6 @@ REGIONAL_SOURCES = ("load_balancers", "acm_certificates", "access_analyzers")
 # Fields nested below where PAST appears above, checked wherever they occur in an entity.
 NESTED_PAST_FIELDS = {"RoleLastUsed": obj(optional={"LastUsedDate": PAST})}
 SOURCES["authorization_details"]["properties"]["roles"]["items"]["properties"].update(NESTED_PAST_FIELDS)
-SOURCES["access_keys"]["properties"]["users"]["additionalProperties"]["then"]["properties"]["AccessKeys"][
-    "items"]["properties"]["LastUsed"] = entry({}) | {"then": obj(optional={"LastUsedDate": PAST})}
 
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
