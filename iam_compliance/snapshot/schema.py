@@ -92,6 +92,10 @@ POLICY_DOCUMENT = {
     "properties": {"Version": TEXT, "Statement": {
         "type": ["array", "object"], "if": {"type": "array"}, "then": {"items": STATEMENT}, "else": STATEMENT}},
 }
+# A trust policy says who may assume the role: a statement without a principal would read as "nobody".
+TRUST_STATEMENT = {**STATEMENT, "allOf": [{"anyOf": [{"required": ["Principal"]}, {"required": ["NotPrincipal"]}]}]}
+TRUST_DOCUMENT = {**POLICY_DOCUMENT, "properties": {"Version": TEXT, "Statement": {
+    "type": ["array", "object"], "if": {"type": "array"}, "then": {"items": TRUST_STATEMENT}, "else": TRUST_STATEMENT}}}
 INLINE = {"type": "array", "items": {"type": "object", "properties": {"PolicyDocument": POLICY_DOCUMENT}}}
 REPORT_DATE_COLUMNS = (
     "user_creation_time", "password_last_used", "password_last_changed",
@@ -104,7 +108,7 @@ SOURCES: dict[str, dict[str, Any]] = {
         "users": entities("UserName", ("UserPolicyList", "GroupList", "AttachedManagedPolicies", "Tags")),
         "groups": entities("GroupName", ("GroupPolicyList", "AttachedManagedPolicies")),
         "roles": entities("RoleName", ("RolePolicyList", "AttachedManagedPolicies", "Tags"), {
-            "AssumeRolePolicyDocument": POLICY_DOCUMENT}),
+            "AssumeRolePolicyDocument": TRUST_DOCUMENT}),
         "policies": {"type": "array", "items": obj(
             {"Arn": NONEMPTY_TEXT, "PolicyVersionList": {"type": "array", "items": obj(
                 optional={"Document": POLICY_DOCUMENT})},
@@ -220,8 +224,9 @@ def _message(error: ValidationError) -> str:
         return f"{json_path([*error.absolute_path, missing])} is missing"
     if error.validator == "pattern" and error.validator_value == PRINTABLE["pattern"]:
         return f"{json_path(error.absolute_path)} contains control characters"
-    if error.validator in ("if", "then", "else") and error.context:
-        return _message(error.context[0])
+    if error.validator == "anyOf" and all(len(alt.get("required", ())) == 1 for alt in error.validator_value):
+        names = " or ".join(alt["required"][0] for alt in error.validator_value)
+        return f"{json_path(error.absolute_path)} has no {names}"
     return f"{json_path(error.absolute_path)}: {error.message}"
 
 
