@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable, Mapping
 import boto3
 import botocore.loaders
 from botocore.config import Config
-from botocore.exceptions import ProfileNotFound
+from botocore.exceptions import BotoCoreError, ProfileNotFound
 
 from iam_compliance import __version__
 from iam_compliance.collection.errors import CollectionError, DependencyUnavailable
@@ -39,9 +39,13 @@ class CollectOptions:
     service_activity_timeout: float = 600.0  # seconds for the service-last-accessed jobs
 
 
-class CollectionDeadline(Exception):
-    """The collection's total time ran out: every call after it fails, recording its source as failed."""
+class CollectionDeadline(BotoCoreError):
+    """The collection's total time ran out: every call after it fails, recording its source as failed.
 
+    A botocore error, so that every caller that handles a failed call handles this one too.
+    """
+
+    fmt = "{message}"
     code = "CollectionDeadline"
 
 
@@ -87,9 +91,9 @@ class AwsContext:
         return self.started + self.options.deadline - time.monotonic()
 
     def _check_deadline(self, **_: Any) -> None:
-        """Before every call: after the deadline, the call fails instead of being made."""
+        """Before every call and retry: after the deadline, the call fails instead of being made."""
         if self.seconds_left() <= 0:
-            raise CollectionDeadline(
+            raise CollectionDeadline(message=
                 f"the collection's {self.options.deadline:.0f}-second deadline (collection.deadline_seconds) "
                 "passed before this call")
 
@@ -104,7 +108,9 @@ class AwsContext:
             config = CLIENT_CONFIG.merge(Config(connect_timeout=self.options.connect_timeout,
                                                 read_timeout=self.options.read_timeout))
             client = make_client(service, region_name=key[1], config=config)
-            client.meta.events.register("before-call.*.*", self._check_deadline)
+            # Before every call and every retry of it; first, so that no other handler answers in its place.
+            client.meta.events.register_first("before-call.*.*", self._check_deadline)
+            client.meta.events.register_first("before-send.*.*", self._check_deadline)
             self._clients[key] = client
         return self._clients[key]
 

@@ -44,9 +44,9 @@ def next_marker(page: dict) -> str | None:
 class MarkerGuard:
     """Follows the markers of one paginated call and raises PaginationFault on a loop or past ``max_pages``."""
 
-    def __init__(self, operation: str, max_pages: int = MAX_PAGES):
+    def __init__(self, operation: str, max_pages: int | None = None):
         self.operation = operation
-        self.max_pages = max_pages
+        self.max_pages = MAX_PAGES if max_pages is None else max_pages
         self.pages = 0
         self.seen: set[str] = set()
 
