@@ -215,3 +215,116 @@ def test_documented_example_on_the_demo_account(pytester, tmp_path):
     for waiver, status in zip(findings_of(snapshot)["waivers"], ["applied", "applied", "stale", "expired"]):
         expired = date.fromisoformat(waiver["expires"]) < today
         assert waiver["status"] == ("expired" if expired else status), waiver
+
+
+# --- broad, long and misspelt waivers; hostile files -------------------------------------------------------
+
+KNOWN = {"user_console_mfa_enabled", "root_mfa_enabled", "user_mfa_enabled"}
+
+
+@pytest.mark.parametrize("resource", ["*", "**", "arn:aws:iam::123456789012:user/*", "arn:aws:iam::*:*", "*#*"])
+def test_a_waiver_of_every_resource_needs_scope_all(tmp_path, resource):
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", resource, SOON))
+    with pytest.raises(WaiverError) as error:
+        load_waivers(path)
+    assert str(error.value) == (
+        f"{path}, line 2: resource {resource!r} covers every resource of user_console_mfa_enabled (its name part "
+        "is only wildcards); name the resources, or add 'scope: all' to say so.")
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", resource, SOON) + "    scope: all\n")
+    [waiver] = load_waivers(path)
+    assert waiver.scope == "all" and Waiver.from_dict(waiver.as_dict()) == waiver
+
+
+def test_a_named_or_partly_named_resource_needs_no_scope(tmp_path):
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, SOON)
+                        + entry("user_console_mfa_enabled", "arn:aws:iam::*:user/break-glass-*", SOON))
+    assert [w.scope for w in load_waivers(path)] == ["", ""]
+
+
+def test_scope_says_only_all(tmp_path):
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, SOON) + "    scope: some\n")
+    with pytest.raises(WaiverError, match=r"line 7: scope must be 'all' \(or left out\), not 'some'\."):
+        load_waivers(path)
+
+
+def test_a_waiver_beyond_the_horizon_must_say_so(tmp_path):
+    """A waiver until 9999-12-31 was accepted silently; now it needs long_term: true."""
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, "9999-12-31"))
+    latest = date(2026, 1, 1) + timedelta(days=365)
+    with pytest.raises(WaiverError) as error:
+        load_waivers(path, today=date(2026, 1, 1))
+    assert str(error.value) == (
+        f"{path}, line 2: expires 9999-12-31 is more than 365 days away (waivers.max_horizon_days; the latest is "
+        f"{latest.isoformat()}); choose an earlier date, or add 'long_term: true' to say the risk is accepted for "
+        "longer.")
+    assert load_waivers(path, today=date(2026, 1, 1), max_horizon_days=3_000_000) != []  # a wider horizon
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, "9999-12-31")
+                        + "    long_term: true\n")
+    [waiver] = load_waivers(path, today=date(2026, 1, 1))
+    assert waiver.long_term
+
+
+def test_the_horizon_boundary_day_is_allowed(tmp_path):
+    today = date(2026, 1, 1)
+    last = (today + timedelta(days=365)).isoformat()
+    assert load_waivers(waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, last)), today=today)
+    late = (today + timedelta(days=366)).isoformat()
+    with pytest.raises(WaiverError, match="is more than 365 days away"):
+        load_waivers(waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, late)), today=today)
+
+
+def test_an_unknown_check_is_named_with_the_closest_ids(tmp_path):
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enable", BOB, SOON))
+    with pytest.raises(WaiverError) as error:
+        load_waivers(path, known_checks=KNOWN)
+    assert str(error.value) == (f"{path}, line 2: check_id 'user_console_mfa_enable' is not a check of this suite "
+                                "(did you mean user_console_mfa_enabled, user_mfa_enabled, root_mfa_enabled?).")
+    path = waivers_file(tmp_path, "waivers:\n" + entry("zzz", BOB, SOON))
+    with pytest.raises(WaiverError, match="no check id is close; README.md's Checks section lists every check"):
+        load_waivers(path, known_checks=KNOWN)
+
+
+def test_an_unknown_check_is_a_usage_error(pytester, tmp_path):
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa", BOB, SOON))
+    result = run_audit(pytester, save_snapshot(tmp_path), "--waivers", str(path))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    [error] = [line for line in result.errlines if line.strip()]
+    assert error.startswith(f"ERROR: {path}, line 2: check_id 'user_console_mfa' is not a check of this suite "
+                            "(did you mean user_console_mfa_enabled")
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_the_horizon_setting_applies_to_the_run(pytester, tmp_path):
+    far = (run_date() + timedelta(days=400)).isoformat()
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, far))
+    snapshot = save_snapshot(tmp_path)
+    result = run_audit(pytester, snapshot, "--waivers", str(path), "-m", MFA_CHECKS)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {path}, line 2: expires {far} is more than 365 days away*"])
+    result = run_audit(pytester, snapshot, "--waivers", str(path), "-m", MFA_CHECKS,
+                       "--set", "waivers.max_horizon_days=500")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED  # loaded: the other findings still fail the run
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("waivers:\n  - &w\n    check_id: user_console_mfa_enabled\n  - *w\n",
+     "line 4: not valid YAML: aliases (*name) are not allowed in this file; write the value out."),
+    ("waivers:\n  - check_id: " + "[" * 40 + "]" * 40 + "\n", "not valid YAML: values are nested more than 16 levels"),
+])
+def test_hostile_waiver_files_are_one_clear_error(tmp_path, text, problem):
+    path = waivers_file(tmp_path, text)
+    with pytest.raises(WaiverError) as error:
+        load_waivers(path)
+    assert problem in str(error.value) and "\n" not in str(error.value)
+
+
+def test_special_and_oversized_waiver_files_are_refused(tmp_path):
+    import os
+
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(WaiverError, match=r"it is not a regular file \(a named pipe\)\.$"):
+        load_waivers(fifo)
+    big = waivers_file(tmp_path, "# padding\n" * 200_000)
+    with pytest.raises(WaiverError, match="more than the 1,048,576-byte limit for a waivers file"):
+        load_waivers(big)

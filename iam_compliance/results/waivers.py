@@ -167,7 +167,10 @@ def covers_every_resource(glob: str) -> bool:
 
 
 def _check_horizon(path: Path, waiver: Waiver, today: date, max_horizon_days: int) -> None:
-    horizon = today + timedelta(days=max_horizon_days)
+    try:
+        horizon = today + timedelta(days=max_horizon_days)
+    except OverflowError:
+        horizon = date.max
     if waiver.expires > horizon and not waiver.long_term:
         raise WaiverError(
             f"{path}, line {waiver.source.rsplit(':', 1)[1]}: expires {waiver.expires.isoformat()} is more than "
