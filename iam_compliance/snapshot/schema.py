@@ -219,15 +219,18 @@ def _first(errors: Iterator[ValidationError]) -> ValidationError | None:
 
 
 def _message(error: ValidationError) -> str:
+    value: Any = error.validator_value
+    instance: Any = error.instance
     if error.validator == "required":
-        missing = next((name for name in error.validator_value if name not in error.instance), None)
+        missing = next((name for name in value if name not in instance), None)
         return f"{json_path([*error.absolute_path, missing])} is missing"
-    if error.validator == "pattern" and error.validator_value == PRINTABLE["pattern"]:
+    if error.validator == "pattern" and value == PRINTABLE["pattern"]:
         return f"{json_path(error.absolute_path)} contains control characters"
-    if error.validator == "anyOf" and all(len(alt.get("required", ())) == 1 for alt in error.validator_value):
-        names = " or ".join(alt["required"][0] for alt in error.validator_value)
+    if error.validator == "anyOf" and all(len(alt.get("required", ())) == 1 for alt in value):
+        names = " or ".join(alt["required"][0] for alt in value)
         return f"{json_path(error.absolute_path)} has no {names}"
-    return f"{json_path(error.absolute_path)}: {error.message}"
+    text = error.message if len(error.message) <= 160 else f"{error.message[:160]}..."
+    return f"{json_path(error.absolute_path)}: {text}"
 
 
 def schema_problem(doc: Any) -> str | None:
