@@ -101,7 +101,8 @@ def parse_bounded_json(text: str, where: str, max_depth: int) -> Any:
     except RecursionError:
         raise InputFileError(f"{where} nests arrays or objects more than {max_depth} levels deep.") from None
     except json.JSONDecodeError as exc:
-        raise InputFileError(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
+        raise InputFileError(
+            f"{where} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
     except ValueError as exc:  # NaN / Infinity
         raise InputFileError(f"{where} is not valid JSON: {exc}.") from None
     depth = nesting_depth(doc, max_depth)

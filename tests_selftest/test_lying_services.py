@@ -85,7 +85,8 @@ def test_service_last_accessed_repeating_a_marker_is_detected(aws, monkeypatch):
     session = moto_session()
     calls = count_calls(session)
     answer(session, "GetServiceLastAccessedDetails", lambda params: {
-        "JobStatus": "COMPLETED", "JobCompletionDate": "2026-01-01T00:00:00Z", "JobCreationDate": "2026-01-01T00:00:00Z",
+        "JobStatus": "COMPLETED", "JobCompletionDate": "2026-01-01T00:00:00Z",
+        "JobCreationDate": "2026-01-01T00:00:00Z",
         "ServicesLastAccessed": [], "IsTruncated": True, "Marker": "same-marker"})
     options = CollectOptions(regions=("us-east-1",), service_activity=True)
     doc = collect(session, options, sources=[SOURCES["authorization_details"], SOURCES["service_last_accessed"]])

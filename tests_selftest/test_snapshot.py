@@ -229,3 +229,22 @@ def test_a_huge_number_in_a_snapshot_is_a_usage_error(pytester, tmp_path):
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
     assert [line for line in result.errlines if line.strip()] == [
         f"ERROR: Snapshot {path} has a number of 4,300 characters; numbers are limited to 40 digits."]
+
+
+def test_baseline_json_is_read_within_bounds(tmp_path):
+    """The bounded reader for baselines (iam_compliance.jsonio.load_baseline_json): numbers, depth, special files."""
+    from iam_compliance.jsonio import BASELINE_MAX_DEPTH, InputFileError, load_baseline_json
+
+    path = tmp_path / "findings.json"
+    path.write_text('{"findings": [' + "9" * 4300 + "]}")
+    with pytest.raises(InputFileError, match="numbers are limited to 40 digits"):
+        load_baseline_json(path)
+    path.write_text('{"findings": ' + "[" * 40 + "]" * 40 + "}")
+    with pytest.raises(InputFileError, match=f"more than {BASELINE_MAX_DEPTH} levels deep"):
+        load_baseline_json(path)
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    with pytest.raises(InputFileError, match=r"Cannot read baseline .*: it is not a regular file \(a named pipe\)\."):
+        load_baseline_json(fifo)
+    path.write_text('{"findings": []}')
+    assert load_baseline_json(path) == {"findings": []}

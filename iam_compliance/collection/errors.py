@@ -27,7 +27,8 @@ def describe_error(exc: BaseException) -> dict[str, str]:
     """The AWS error code and message of a failed call, or the exception type for other failures."""
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
-        return {"code": printable(error.get("Code") or "ClientError"), "message": printable(error.get("Message") or str(exc))}
+        return {"code": printable(error.get("Code") or "ClientError"),
+                "message": printable(error.get("Message") or str(exc))}
     return {"code": printable(getattr(exc, "code", None) or type(exc).__name__), "message": printable(str(exc))}
 
 

@@ -46,7 +46,8 @@ def entry(ok: dict[str, Any], error_fields: dict[str, Any] | None = None,
         "properties": {"status": {"enum": ["ok", "error"]}},
         "allOf": [
             {"if": {"properties": {"status": {"const": "ok"}}}, "then": obj(ok, ok_optional)},
-            {"if": {"properties": {"status": {"const": "error"}}}, "then": obj({"error": ERROR, **(error_fields or {})})},
+            {"if": {"properties": {"status": {"const": "error"}}},
+             "then": obj({"error": ERROR, **(error_fields or {})})},
         ],
     }
 
