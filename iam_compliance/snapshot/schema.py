@@ -68,12 +68,13 @@ def per_user(field: str, item: dict[str, Any]) -> dict[str, Any]:
         {"UserArn": NONEMPTY_TEXT, field: credentials}, {"UserArn": TEXT})}})
 
 
-def entities(name_field: str, lists: tuple[str, ...], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def entities(name_field: str, lists: tuple[str, ...], extra: dict[str, Any] | None = None,
+             optional: dict[str, Any] | None = None) -> dict[str, Any]:
     """GAAD entities: the name, ARN and every list required; inline policies must be policy documents."""
     return {"type": "array", "items": obj(
         {name_field: NONEMPTY_TEXT, "Arn": NONEMPTY_TEXT,
          **{name: INLINE if name.endswith("PolicyList") else {"type": "array"} for name in lists}, **(extra or {})},
-        {"CreateDate": PAST})}
+        {"CreateDate": PAST, **(optional or {})})}
 
 
 # A policy document as IAM accepts it: a missing Statement or Effect would read as "grants nothing".
@@ -108,8 +109,9 @@ SOURCES: dict[str, dict[str, Any]] = {
     "authorization_details": obj({
         "users": entities("UserName", ("UserPolicyList", "GroupList", "AttachedManagedPolicies", "Tags")),
         "groups": entities("GroupName", ("GroupPolicyList", "AttachedManagedPolicies")),
-        "roles": entities("RoleName", ("RolePolicyList", "AttachedManagedPolicies", "Tags"), {
-            "AssumeRolePolicyDocument": TRUST_DOCUMENT}),
+        "roles": entities("RoleName", ("RolePolicyList", "AttachedManagedPolicies", "Tags"),
+                          {"AssumeRolePolicyDocument": TRUST_DOCUMENT},
+                          {"RoleLastUsed": obj(optional={"LastUsedDate": PAST})}),
         "policies": {"type": "array", "items": obj(
             {"Arn": NONEMPTY_TEXT, "PolicyVersionList": {"type": "array", "items": obj(
                 optional={"Document": POLICY_DOCUMENT})},
@@ -153,9 +155,6 @@ SOURCES: dict[str, dict[str, Any]] = {
     },
 }
 REGIONAL_SOURCES = ("load_balancers", "acm_certificates", "access_analyzers")
-# Fields nested below where PAST appears above, checked wherever they occur in an entity.
-NESTED_PAST_FIELDS = {"RoleLastUsed": obj(optional={"LastUsedDate": PAST})}
-SOURCES["authorization_details"]["properties"]["roles"]["items"]["properties"].update(NESTED_PAST_FIELDS)
 
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
