@@ -62,6 +62,13 @@ def resource_markup(item: ItemRecord) -> str:
     return "".join(parts)
 
 
+def evidence_text(evidence: dict) -> str:
+    """The evidence as JSON, one top-level field a line (json's C encoder: indent= would use the slow one)."""
+    fields = (f"  {json.dumps(key, ensure_ascii=False)}: {json.dumps(value, ensure_ascii=False, default=str)}"
+              for key, value in evidence.items())
+    return "{\n" + ",\n".join(fields) + "\n}"
+
+
 def item_row(item: ItemRecord, drift: Drift | None) -> str:
     """One finding, error or waived finding: its sentence, evidence, message and fix."""
     outcome = item.outcome
@@ -72,7 +79,7 @@ def item_row(item: ItemRecord, drift: Drift | None) -> str:
     text = finding_text(item)
     details = []
     if item.evidence and outcome in ("failed", "waived"):
-        pretty = json.dumps(item.evidence, indent=2, ensure_ascii=False, default=str)
+        pretty = evidence_text(item.evidence)
         details.append(f"<details><summary>Evidence</summary><pre>{escape(pretty)}</pre></details>")
     if outcome == "waived":
         waiver = item.message.rsplit("\n", 1)[-1] if "\n" in item.message else item.message
@@ -100,7 +107,7 @@ def aggregate_row(outcome: str, items: list[ItemRecord], severity: str) -> str:
         if len(items) > len(shown) else ""
     return (f'<tr class="item agg o-{outcome}" data-outcome="{outcome}" data-sev="{escape(severity)}">'
             f'<td class="outcome">{outcome_words(outcome)}</td>'
-            f'<td colspan="3"><details><summary>{what}: show the resources</summary>'
+            f'<td colspan="3"><details><summary>{what}<span class="screen-only">: show the resources</span></summary>'
             f'<ul class="names names-{outcome}">{names}{more}</ul></details></td></tr>\n')
 
 
@@ -158,5 +165,6 @@ def _write(out: TextIO, head: str, rows: Iterable[str], tail: str) -> None:
 
 def write_report(path: Path, report: overview.ReportInput) -> None:
     """The whole report at ``path``: the overview, then the item table, streamed."""
-    head, tail = overview.render(report).split(overview.ITEMS_MARKER, 1)
-    write_streamed(path, head, item_table_rows(report.results, report.results.controls(), report.drift), tail)
+    controls = report.results.controls()
+    head, tail = overview.render(report, controls).split(overview.ITEMS_MARKER, 1)
+    write_streamed(path, head, item_table_rows(report.results, controls, report.drift), tail)

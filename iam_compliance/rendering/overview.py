@@ -21,7 +21,7 @@ from iam_compliance.rendering import scores, svg
 from iam_compliance.rendering.scores import FrameworkScore
 from iam_compliance.results.drift import Drift
 from iam_compliance.results.log import ControlSummary, ResultLog, severity_rank
-from iam_compliance.results.record import ItemRecord
+from iam_compliance.results.record import OUTCOMES, ItemRecord
 from iam_compliance.results.scope import RunScope, RunStatus, Verdict, verdict as run_verdict
 from iam_compliance.results.waivers import WaiverStatus
 
@@ -33,12 +33,22 @@ DRIFT_SHOWN = 25  # findings listed per drift group
 ITEMS_MARKER = "<!--items-->"
 
 
+EXAMPLE_LENGTH = 360  # characters of a step's example finding; the item table has the whole sentence
+
+
 @dataclass(frozen=True)
 class Step:
     control: ControlSummary
     names: list[str]
     more: int
     example: ItemRecord
+
+    @property
+    def example_text(self) -> str:
+        text = self.example.finding
+        if len(text) <= EXAMPLE_LENGTH:
+            return text
+        return text[:EXAMPLE_LENGTH].rsplit(" ", 1)[0] + " … (the whole finding is in the items below)"
 
 
 @dataclass
@@ -81,11 +91,20 @@ def drift_groups(drift: Drift, limit: int = DRIFT_SHOWN) -> list[dict[str, Any]]
     return groups
 
 
+def totals(controls: list[ControlSummary]) -> dict[str, int]:
+    """Items by outcome, summed over the controls (one pass over the summaries, not the items)."""
+    return {outcome: sum(c.counts[outcome] for c in controls) for outcome in OUTCOMES}
+
+
+def findings_by_severity(controls: list[ControlSummary]) -> list[tuple[str, int]]:
+    return [(s, sum(c.counts["failed"] for c in controls if c.severity == s)) for s in SEVERITIES]
+
+
 def verdict_of(report: ReportInput, controls: list[ControlSummary]) -> Verdict:
-    results = report.results
+    counted = totals(controls)
     evaluated = sum(c.evaluated for c in controls)
     unreadable = len(report.snapshot.failed_sources()) if report.snapshot is not None else 0
-    return run_verdict(report.status, report.scope, findings=results.count("failed"), errors=results.count("error"),
+    return run_verdict(report.status, report.scope, findings=counted["failed"], errors=counted["error"],
                        evaluated=evaluated, failing_controls=sum(1 for c in controls if c.counts["failed"]),
                        controls_run=len(controls), unreadable_sources=unreadable)
 
@@ -108,24 +127,35 @@ def environment(snapshot: Snapshot | None, version: str) -> list[tuple[str, str]
     ]
 
 
-def charts(report: ReportInput, controls: list[ControlSummary], frameworks: list[FrameworkScore]) -> list[Markup]:
-    results = report.results
-    severity = [svg.Part(s.capitalize(), results.count("failed", [s]), s) for s in SEVERITIES]
+def setting_text(value: Any) -> str:
+    """A setting as people write it: lists comma-separated, no Python reprs."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value)) if value else "(empty list)"
+    return str(value)
+
+
+def charts(report: ReportInput, controls: list[ControlSummary], frameworks: list[FrameworkScore]) -> list[tuple[str, Markup]]:
+    severity = [svg.Part(s.capitalize(), count, s) for s, count in findings_by_severity(controls)]
     states = [scores.control_state(c) for c in controls]
     control_parts = [svg.Part(scores.CONTROL_STATE_WORDS[state], states.count(state), state)
                      for state in (scores.FAILING, scores.ERROR, scores.CLEAN, scores.NOT_APPLICABLE)]
-    pictures = [svg.bar_chart("Findings by severity", severity),
-                svg.stacked_bar(f"Controls by status ({len(controls)} run)", control_parts)]
+    pictures = [("Findings by severity", svg.bar_chart("Findings by severity", severity)),
+                (f"Controls by status ({len(controls)} run)",
+                 svg.stacked_bar(f"Controls by status ({len(controls)} run)", control_parts))]
     if frameworks:
         rows = [(FRAMEWORK_TABLE[f.key].label if f.key in FRAMEWORK_TABLE else f.key,
                  [svg.Part(scores.STATUS_WORDS[s], f.count(s), s) for s in
                   (scores.MET, scores.NOT_MET, scores.UNKNOWN, scores.NOT_IN_SCOPE, scores.NOT_AUTOMATED)],
                  f"{f.count(scores.MET)} of {f.total} met") for f in frameworks]
-        pictures.append(svg.score_bars("Requirements met per framework", rows))
+        pictures.append(("Requirements met per framework", svg.score_bars("Requirements met per framework", rows)))
     if report.drift is not None:
-        pictures.append(svg.bar_chart("Findings against the baseline",
-                                      [svg.Part(name.capitalize(), len(ids), name) for name, ids in report.drift.groups()]))
-    return [Markup(picture) for picture in pictures]
+        pictures.append(("Findings against the baseline", svg.bar_chart(
+            "Findings against the baseline", [svg.Part(name.capitalize(), len(ids), name) for name, ids in report.drift.groups()])))
+    return [(caption, Markup(picture)) for caption, picture in pictures]
 
 
 def waiver_rows(statuses: list[WaiverStatus]) -> list[dict[str, Any]]:
@@ -137,9 +167,8 @@ def waiver_rows(statuses: list[WaiverStatus]) -> list[dict[str, Any]]:
     return rows
 
 
-def context(report: ReportInput) -> dict[str, Any]:
-    results, snapshot, scope = report.results, report.snapshot, report.scope
-    controls = results.controls()
+def context(report: ReportInput, controls: list[ControlSummary]) -> dict[str, Any]:
+    snapshot, scope = report.snapshot, report.scope
     frameworks = scores.framework_scores(report.catalogue or scores.catalogue_of(controls), controls)
     states = {c.check_id: scores.control_state(c) for c in controls}
     run = set(states)
@@ -150,7 +179,6 @@ def context(report: ReportInput) -> dict[str, Any]:
     title = f"IAM compliance report: account {account}" + (f", {collected[:10]}" if collected else "")
     if simulated:
         title = f"Simulated demo account: {title}"
-    totals = {outcome: results.count(outcome) for outcome in ("failed", "error", "waived", "passed", "skipped")}
     return {
         "title": title,
         "simulated": simulated,
@@ -162,8 +190,8 @@ def context(report: ReportInput) -> dict[str, Any]:
         "verdict": verdict_of(report, controls),
         "status": report.status,
         "scope": scope,
-        "totals": totals,
-        "severities": [(s, results.count("failed", [s])) for s in SEVERITIES],
+        "totals": totals(controls),
+        "severities": findings_by_severity(controls),
         "state_counts": [(scores.CONTROL_STATE_WORDS[s], sum(1 for v in states.values() if v == s), s)
                          for s in (scores.FAILING, scores.ERROR, scores.CLEAN, scores.NOT_APPLICABLE)],
         "charts": charts(report, controls, frameworks),
@@ -188,8 +216,10 @@ def context(report: ReportInput) -> dict[str, Any]:
     }
 
 
-def render(report: ReportInput) -> str:
+def render(report: ReportInput, controls: list[ControlSummary] | None = None) -> str:
     """The whole page, with ITEMS_MARKER where the item table's rows go."""
+    controls = report.results.controls() if controls is None else controls
     environment_ = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True)
     environment_.filters["num"] = "{:,}".format
-    return environment_.get_template("report.html.jinja2").render(context(report))
+    environment_.filters["setting"] = setting_text
+    return environment_.get_template("report.html.jinja2").render(context(report, controls))
