@@ -24,9 +24,7 @@ from iam_compliance.results.drift import Drift
 from iam_compliance.results.log import ControlSummary, ResultLog
 from iam_compliance.results.record import ItemRecord
 
-# The outcome of an item in the audit's words: real text in the page, so Ctrl-F and print find it.
-OUTCOME_WORDS = {"failed": "Finding", "error": "Error", "waived": "Waived", "passed": "Passed",
-                 "skipped": "Not applicable"}
+OUTCOME_WORDS = overview.OUTCOME_WORDS
 LISTED_OUTCOMES = ("error", "failed", "waived")  # one row per item; the others are aggregated per control
 NAMES_PER_AGGREGATE = 400  # names listed behind a passing or not-applicable row before "and N more"
 CHUNK = 500  # rows per write

@@ -31,6 +31,9 @@ FALLBACK_STEPS = 5  # without urgent controls, the worst failing ones
 NAMES_SHOWN = 8  # resources named per step before "and N more"
 DRIFT_SHOWN = 25  # findings listed per drift group
 ITEMS_MARKER = "<!--items-->"
+# An item's outcome in the audit's words: real text in the page, so that Ctrl-F and print find it.
+OUTCOME_WORDS = {"failed": "Finding", "error": "Error", "waived": "Waived", "passed": "Passed",
+                 "skipped": "Not applicable"}
 
 
 EXAMPLE_LENGTH = 360  # characters of a step's example finding; the item table has the whole sentence
@@ -104,9 +107,12 @@ def verdict_of(report: ReportInput, controls: list[ControlSummary]) -> Verdict:
     counted = totals(controls)
     evaluated = sum(c.evaluated for c in controls)
     unreadable = len(report.snapshot.failed_sources()) if report.snapshot is not None else 0
-    return run_verdict(report.status, report.scope, findings=counted["failed"], errors=counted["error"],
+    said = run_verdict(report.status, report.scope, findings=counted["failed"], errors=counted["error"],
                        evaluated=evaluated, failing_controls=sum(1 for c in controls if c.counts["failed"]),
                        controls_run=len(controls), unreadable_sources=unreadable)
+    # The banner states the partial scope on a line of its own, with the regions: not twice.
+    text = "; ".join(part for part in said.text.split("; ") if not part.startswith("partial audit:"))
+    return Verdict(said.state, said.title, text)
 
 
 def environment(snapshot: Snapshot | None, version: str) -> list[tuple[str, str]]:
@@ -163,7 +169,7 @@ def waiver_rows(statuses: list[WaiverStatus]) -> list[dict[str, Any]]:
     for status in statuses:
         covered = sorted(status.items, key=lambda r: (r["outcome"] != "waived", str(r.get("entity", r["resource"]))))
         rows.append({"waiver": status.waiver, "status": status.status, "explain": status.explain(),
-                     "items": [(r.get("entity", r["resource"]), r["resource"], r["outcome"]) for r in covered]})
+                     "covered": [(r.get("entity", r["resource"]), r["resource"], r["outcome"]) for r in covered]})
     return rows
 
 
@@ -208,8 +214,8 @@ def context(report: ReportInput, controls: list[ControlSummary]) -> dict[str, An
         "waivers": waiver_rows(report.waivers),
         "settings_changed": scope.settings_changed(),
         "environment": environment(snapshot, report.version),
-        "outcomes": [("failed", "Finding"), ("error", "Error"), ("waived", "Waived"), ("passed", "Passed"),
-                     ("skipped", "Not applicable")],
+        "outcomes": list(OUTCOME_WORDS.items()),
+        "outcome_words": OUTCOME_WORDS,
         "css": Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
         "script": Markup((TEMPLATES / "report.js").read_text(encoding="utf-8")),
         "items_marker": Markup(ITEMS_MARKER),
