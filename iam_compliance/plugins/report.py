@@ -135,10 +135,13 @@ def fallback_scope(config: pytest.Config, results: ResultLog, checks: list[Check
         f"-k {config.option.keyword!r}" if config.option.keyword else "",
         f"-m {config.option.markexpr!r}" if config.option.markexpr else "") if part)
     regions = config.getoption("regions")
+    snapshot = config.stash.get(SNAPSHOT_KEY, None)
+    collected_regions = snapshot.doc["sources"].get("regions", {}).get("data", {}) if snapshot is not None else {}
     options = {"service activity": "off (--no-service-activity)"} if config.getoption("no_service_activity", False) else {}
     selected = tuple(sorted({item.check_id for item in results.items.values()}))
     return RunScope(selected, max(len(checks), len(selected)), selection,
-                    tuple(r.strip() for r in regions.split(",") if r.strip()) if regions else tuple(settings.collection.regions or ()),
+                    tuple(r.strip() for r in regions.split(",") if r.strip()) if regions
+                    else tuple(collected_regions.get("regions") or settings.collection.regions or ()),
                     options, in_force, bool(config.getoption("demo")))
 
 
