@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from iam_compliance.controls import FRAMEWORK_TABLE, SEVERITIES, CheckFacts
+from iam_compliance.frameworks import described
 from iam_compliance.model.iam import Snapshot
 from iam_compliance.rendering import scores, svg
 from iam_compliance.rendering.scores import FrameworkScore
@@ -219,6 +220,7 @@ def context(report: ReportInput, controls: list[ControlSummary]) -> dict[str, An
         "css": Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
         "script": Markup((TEMPLATES / "report.js").read_text(encoding="utf-8")),
         "items_marker": Markup(ITEMS_MARKER),
+        "described": described,
     }
 
 

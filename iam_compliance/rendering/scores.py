@@ -48,6 +48,7 @@ def control_state(control: ControlSummary) -> str:
 class RequirementRow:
     id: str
     title: str  # "" when the framework table has no entry for it
+    glossary: str  # what the requirement means, for frameworks readers may not know (the brief's practices)
     status: str  # one of STATUS_WORDS
     reason: str  # why not automated, or what decided a status other than met / not met
     controls: tuple[tuple[str, str], ...]  # (check id, control state) of every check that references it
@@ -122,7 +123,8 @@ def framework_score(key: str, catalogue: Iterable[CheckFacts], controls_run: Ite
         entry = find_requirement(Reference(key, identifier))
         checks = deciding.get(identifier, {})
         status, reason = _status(entry, checks)
-        score.rows.append(RequirementRow(identifier, entry.title if entry else "", status, reason,
+        score.rows.append(RequirementRow(identifier, entry.title if entry else "", entry.glossary if entry else "",
+                                         status, reason,
                                          tuple(sorted(checks.items()))))
     return score
 
