@@ -34,6 +34,13 @@ def outcome_words(outcome: str) -> str:
     return OUTCOME_WORDS.get(outcome, outcome)
 
 
+def counted(count: int, outcome: str) -> str:
+    """"3 findings", "1 error", "12 passed"."""
+    words = outcome_words(outcome).lower()
+    plural = count != 1 and outcome in ("failed", "error")
+    return f"{count:,} {words}{'s' if plural else ''}"
+
+
 def finding_text(item: ItemRecord) -> str:
     """The one sentence for the Finding column: the finding, the reason for N/A, or the error."""
     if item.outcome in ("failed", "waived") and item.finding:
@@ -114,7 +121,7 @@ def group_rows(control: ControlSummary, items: list[ItemRecord], drift: Drift | 
     check = escape(control.check_id)
     failing = control.counts["failed"] > 0
     name = control.headline if failing and control.headline else control.title or control.check_id
-    counts = ", ".join(f"{control.counts[o]:,} {outcome_words(o).lower()}" for o in OUTCOME_WORDS if control.counts[o])
+    counts = ", ".join(counted(control.counts[o], o) for o in OUTCOME_WORDS if control.counts[o])
     yield (f'<tbody class="group" id="items-{check}" data-check="{check}">'
            f'<tr class="group-head"><th colspan="4"><span class="badge sev-{escape(control.severity)}">'
            f'{escape(control.severity)}</span> <span class="group-name">{escape(name)}</span> '

@@ -8,6 +8,7 @@ charts are SVG built by ``svg`` (which escapes its own labels).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -100,8 +101,10 @@ def totals(controls: list[ControlSummary]) -> dict[str, int]:
     return {outcome: sum(c.counts[outcome] for c in controls) for outcome in OUTCOMES}
 
 
-def findings_by_severity(controls: list[ControlSummary]) -> list[tuple[str, int]]:
-    return [(s, sum(c.counts["failed"] for c in controls if c.severity == s)) for s in SEVERITIES]
+def findings_by_severity(results: ResultLog) -> list[tuple[str, int]]:
+    """By each finding's own severity (a control's findings may differ: an expired certificate is worse)."""
+    counted = Counter(i.severity for i in results.items.values() if i.outcome == "failed")
+    return [(s, counted[s]) for s in SEVERITIES]
 
 
 def verdict_of(report: ReportInput, controls: list[ControlSummary]) -> Verdict:
@@ -146,7 +149,7 @@ def setting_text(value: Any) -> str:
 
 
 def charts(report: ReportInput, controls: list[ControlSummary], frameworks: list[FrameworkScore]) -> list[tuple[str, Markup]]:
-    severity = [svg.Part(s.capitalize(), count, s) for s, count in findings_by_severity(controls)]
+    severity = [svg.Part(s.capitalize(), count, s) for s, count in findings_by_severity(report.results)]
     states = [scores.control_state(c) for c in controls]
     control_parts = [svg.Part(scores.CONTROL_STATE_WORDS[state], states.count(state), state)
                      for state in (scores.FAILING, scores.ERROR, scores.CLEAN, scores.NOT_APPLICABLE)]
@@ -198,7 +201,7 @@ def context(report: ReportInput, controls: list[ControlSummary]) -> dict[str, An
         "status": report.status,
         "scope": scope,
         "totals": totals(controls),
-        "severities": findings_by_severity(controls),
+        "severities": findings_by_severity(report.results),
         "state_counts": [(scores.CONTROL_STATE_WORDS[s], sum(1 for v in states.values() if v == s), s)
                          for s in (scores.FAILING, scores.ERROR, scores.CLEAN, scores.NOT_APPLICABLE)],
         "charts": charts(report, controls, frameworks),
