@@ -522,3 +522,9 @@ def test_demo_report_is_simulated_self_contained_and_prints_to_a_short_pdf(tmp_p
     assert 3 <= pages <= 12 + findings // 6, f"{pages} pages for {findings} findings"
     seen = probe(page, tmp_path, 1024)
     assert seen["width"][0] <= seen["width"][1] and seen["clipped"] == []
+
+    stopped = run_pytest("checks", "--demo", "--snapshot", str(tmp_path / "reports" / "snapshot.json"), "-x",
+                         "--reports-dir", str(tmp_path / "stopped"), "-q", "-p", "no:cacheprovider", "-p", "no:xdist")
+    assert stopped.returncode == 1, stopped.stdout[-3000:]
+    written = next((tmp_path / "stopped").rglob("compliance.html"))
+    assert banner(written.read_text(encoding="utf-8")).startswith("Simulated Incomplete: interrupted")

@@ -50,7 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.reportchars = "N"
     config.pluginmanager.register(AuditReporter(config), "iam-compliance-reporter")
     if writes_html:
-        config.pluginmanager.register(HtmlReportWriter(config, Path(config.option.htmlpath)), "iam-compliance-html")
+        config.pluginmanager.register(HtmlReportWriter(config), "iam-compliance-html")
 
 
 def pytest_plugin_registered(plugin: object, manager: pytest.PytestPluginManager) -> None:
@@ -89,10 +89,12 @@ class AuditReporter:
 class HtmlReportWriter:
     """Writes the HTML compliance report when the session ends, whatever way it ends."""
 
-    def __init__(self, config: pytest.Config, path: Path):
+    def __init__(self, config: pytest.Config):
         self.config = config
-        self.path = path.resolve()
         self.results = shared_log(config)
+        # Where the page is written: --html as it stands when the run ends (a plugin that stages the run's
+        # reports may point it elsewhere meanwhile, and may rename this once it published the file).
+        self._report_path: Path | None = None
         self.interrupted = False
         self.internal_error = False
 
@@ -104,7 +106,8 @@ class HtmlReportWriter:
 
     @pytest.hookimpl(trylast=True)  # after the governance plugin stored drift and the run's scope is known
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        html.write_report(self.path, report_input(self.config, self.results, self.status(session)))
+        self._report_path = Path(self.config.option.htmlpath).absolute()
+        html.write_report(self._report_path, report_input(self.config, self.results, self.status(session)))
 
     def status(self, session: pytest.Session) -> RunStatus:
         """The run's status as the lifecycle recorded it; worked out here when it did not."""
@@ -117,7 +120,8 @@ class HtmlReportWriter:
         return RunStatus.COMPLETE
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        terminalreporter.write_sep("-", f"Generated html report: {self.path.as_uri()}")
+        if self._report_path is not None:
+            terminalreporter.write_sep("-", f"Generated html report: {self._report_path.as_uri()}")
 
 
 def catalogue() -> list[CheckFacts]:
