@@ -32,10 +32,10 @@
         total++;
         var ok = groupOk && wanted[row.dataset.outcome] !== false && (!sev || row.dataset.sev === sev) &&
           (!needle || texts.get(row).indexOf(needle) !== -1);
-        row.hidden = !ok;
+        if (row.hidden === ok) { row.hidden = !ok; }
         if (ok) { visible++; }
       }
-      group.hidden = visible === 0;
+      if (group.hidden !== (visible === 0)) { group.hidden = visible === 0; }
       shown += visible;
     }
     count.textContent = "Showing " + shown + " of " + total + " rows";
@@ -60,6 +60,8 @@
     }
   }
   window.addEventListener("hashchange", follow);
-  apply();
+  // Everything is shown at first: no need to touch thousands of rows before the reader asks.
+  var rows = table.querySelectorAll("tr.item").length;
+  count.textContent = "Showing " + rows + " of " + rows + " rows";
   follow();
 })();
