@@ -293,7 +293,8 @@ def test_framework_view_scores_each_requirement(tmp_path, monkeypatch):
     results = log_of(item("root_no_access_keys", "root", "failed", references=cis("1.4")),
                      item("root_mfa_enabled", "root", "passed", references=cis("1.5")),
                      item("root_hardware_mfa", "root", "error", references=cis("1.6")),
-                     item("user_mfa", "bob", "passed", references=cis("1.10")))
+                     item("user_mfa", "bob", "passed", references=cis("1.10")),
+                     item("user_mfa", "carol", "waived", references=cis("1.10")))
     catalogue = scores.catalogue_of(results.controls()) + [
         scores.CheckFacts("not_selected", "low", "Another check.", cis("1.5"))]
     score = scores.framework_score("cis-v5.0", catalogue, results.controls())
@@ -308,7 +309,7 @@ def test_framework_view_scores_each_requirement(tmp_path, monkeypatch):
     assert "1.4 Ensure no 'root' user account access key exists Not met root_no_access_keys (failing)" in words
     assert ("1.1 Maintain current contact details Not automated needs the account's contact page, "
             "which IAM does not expose") in words
-    assert "1.10 — Met user_mfa (clean)" in words  # no table entry: shown by its id alone
+    assert ("1.10 — Met with accepted risks: waived findings in user_mfa user_mfa (clean)" in words)  # by id alone
     assert "not selected in this run: not_selected" in words
 
 

@@ -87,7 +87,7 @@ def _natural(identifier: str) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", identifier)]
 
 
-def _status(entry: Requirement | None, states: dict[str, str]) -> tuple[str, str]:
+def _status(entry: Requirement | None, states: dict[str, str], waived: set[str]) -> tuple[str, str]:
     if entry is not None and entry.retired:
         return RETIRED, entry.reason or "withdrawn by its publisher"
     if not states:
@@ -104,12 +104,15 @@ def _status(entry: Requirement | None, states: dict[str, str]) -> tuple[str, str
         return NOT_IN_SCOPE, f"not selected in this run: {', '.join(left_out)}"
     if all(state == NOT_APPLICABLE for state in run.values()):
         return MET, "nothing to evaluate: no resource the checks apply to"
-    return MET, ""
+    accepted = sorted(check for check in run if check in waived)
+    return MET, f"with accepted risks: waived findings in {', '.join(accepted)}" if accepted else ""
 
 
 def framework_score(key: str, catalogue: Iterable[CheckFacts], controls_run: Iterable[ControlSummary]) -> FrameworkScore:
     """The framework's requirements with their status, from the table and the references of every check."""
+    controls_run = list(controls_run)
     states = {c.check_id: control_state(c) for c in controls_run}
+    waived = {c.check_id for c in controls_run if c.counts["waived"]}
     deciding: dict[str, dict[str, str]] = {}
     for facts in catalogue:
         for reference in facts.references:
@@ -122,7 +125,7 @@ def framework_score(key: str, catalogue: Iterable[CheckFacts], controls_run: Ite
     for identifier in ids:
         entry = find_requirement(Reference(key, identifier))
         checks = deciding.get(identifier, {})
-        status, reason = _status(entry, checks)
+        status, reason = _status(entry, checks, waived)
         score.rows.append(RequirementRow(identifier, entry.title if entry else "", entry.glossary if entry else "",
                                          status, reason,
                                          tuple(sorted(checks.items()))))
