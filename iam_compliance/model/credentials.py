@@ -173,7 +173,8 @@ def _of_user(snapshot: Snapshot, kind: type[Credential], name: str) -> list[Cred
 
 
 def _items(snapshot: Snapshot, kind: type[Credential]) -> dict[str, Credential]:
-    names = snapshot.data(kind.source).get("users", {})
+    """Credentials of the snapshot's users: a user the credential report still lists after its deletion has none."""
+    names = [name for name in snapshot.data(kind.source).get("users", {}) if name in snapshot.users]
     return {f"{c.user_name}/{c.id}": c for name in names for c in _of_user(snapshot, kind, name)}
 
 

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping
+
+from iam_compliance.timeutil import parse_timestamp
 
 COLUMNS = (
     "user", "arn", "user_creation_time", "password_enabled", "password_last_used",
@@ -26,3 +31,110 @@ def parse(content: bytes | str) -> list[dict[str, str]]:
         raise ValueError(f"the credential report has no column {', '.join(missing)}")
     rows = [{k: (v if v is not None else "") for k, v in row.items() if k is not None} for row in reader]
     return sorted(rows, key=lambda row: (row["user"] != ROOT_USER, row["user"]))
+
+
+# --- reconciling the report with IAM ---------------------------------------------------------------------------
+#
+# AWS serves a credential report for up to 4 hours after generating it. Users deleted since are still in it,
+# users created since are not, and a user deleted and re-created under the same name has the old user's row.
+# ``reconcile`` is the one place that decides which row, if any, describes each IAM user.
+
+
+def _second(value: Any) -> datetime | None:
+    """A timestamp to the whole second (the report's precision); None when unreadable."""
+    if isinstance(value, datetime):
+        parsed = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    else:
+        try:
+            parsed = parse_timestamp(str(value))
+        except ValueError:
+            return None
+    return parsed.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def describes(row: Mapping[str, str], user: Mapping[str, Any]) -> bool:
+    """The report row describes this IAM user (a GetAccountAuthorizationDetails entry): same name, and not
+    an earlier user of that name (the creation times differ). An unreadable time counts as the same user,
+    so the row's own checks report it rather than a silent switch of source."""
+    if row.get("user") != user.get("UserName"):
+        return False
+    reported, created = _second(row.get("user_creation_time", "")), _second(user.get("CreateDate", ""))
+    return reported is None or created is None or reported == created
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """Which IAM users the credential report describes, which it lacks and which it still lists after deletion."""
+
+    reported: dict[str, dict[str, str]]  # user name -> its report row
+    unreported: dict[str, dict[str, Any]]  # user name -> GAAD entry: created after the report was generated
+    stale: list[str]  # report rows of users no longer in IAM (deleted, or re-created since), by name
+
+
+def reconcile(rows: Iterable[dict[str, str]], users: Iterable[dict[str, Any]]) -> Reconciliation:
+    """Match the report's user rows (root is ignored) to the users GetAccountAuthorizationDetails lists."""
+    by_name = {row["user"]: row for row in rows if row.get("user") != ROOT_USER}
+    reported: dict[str, dict[str, str]] = {}
+    unreported: dict[str, dict[str, Any]] = {}
+    for user in users:
+        name = user["UserName"]
+        row = by_name.get(name)
+        if row is not None and describes(row, user):
+            reported[name] = row
+        else:
+            unreported[name] = user
+    return Reconciliation(reported, unreported, sorted(name for name in by_name if name not in reported))
+
+
+# --- a report row built from per-user calls ---------------------------------------------------------------------
+
+LIVE_OPERATIONS = ("GetUser", "GetLoginProfile", "ListMFADevices", "ListAccessKeys", "GetAccessKeyLastUsed",
+                   "ListSigningCertificates")
+
+
+def _report_date(value: Any, missing: str = "N/A") -> str:
+    parsed = _second(value) if value else None
+    return parsed.strftime("%Y-%m-%dT%H:%M:%S+00:00") if parsed else missing
+
+
+def _slots(credentials: list[Mapping[str, Any]], date_field: str) -> list[Mapping[str, Any]]:
+    """Credentials in report slot order (oldest first), as many as the report has columns for."""
+    return sorted(credentials, key=lambda c: str(_report_date(c.get(date_field))))[:2]
+
+
+def row_from_calls(user: Mapping[str, Any], calls: Mapping[str, Any]) -> dict[str, str]:
+    """The report row AWS would write for ``user`` (its GetAccountAuthorizationDetails entry), from the answers
+    of the per-user calls the collector made for it (``unreported_users`` source): the same columns, same values.
+
+    ``calls``: PasswordLastUsed (GetUser), LoginProfile (GetLoginProfile, None when the user has no password),
+    MFADevices, AccessKeys (each with its LastUsed record), Certificates.
+    """
+    profile = calls.get("LoginProfile")
+    row = {
+        "user": str(user["UserName"]),
+        "arn": str(user["Arn"]),
+        "user_creation_time": _report_date(user.get("CreateDate")),
+        "password_enabled": "true" if profile else "false",
+        "password_last_used": _report_date(calls.get("PasswordLastUsed"), "no_information") if profile else "N/A",
+        "password_last_changed": _report_date(profile.get("CreateDate")) if profile else "N/A",
+        "password_next_rotation": "not_supported",  # depends on the password policy; no check reads it
+        "mfa_active": "true" if calls.get("MFADevices") else "false",
+    }
+    keys = _slots(list(calls.get("AccessKeys", [])), "CreateDate")
+    for slot in (1, 2):
+        key = keys[slot - 1] if len(keys) >= slot else None
+        last_used = dict((key or {}).get("LastUsed") or {})
+        used = bool(last_used.get("LastUsedDate"))
+        row.update({
+            f"access_key_{slot}_active": "true" if key and key.get("Status") == "Active" else "false",
+            f"access_key_{slot}_last_rotated": _report_date(key.get("CreateDate")) if key else "N/A",
+            f"access_key_{slot}_last_used_date": _report_date(last_used.get("LastUsedDate")) if used else "N/A",
+            f"access_key_{slot}_last_used_region": str(last_used.get("Region") or "N/A") if used else "N/A",
+            f"access_key_{slot}_last_used_service": str(last_used.get("ServiceName") or "N/A") if used else "N/A",
+        })
+    certificates = _slots(list(calls.get("Certificates", [])), "UploadDate")
+    for slot in (1, 2):
+        cert = certificates[slot - 1] if len(certificates) >= slot else None
+        row[f"cert_{slot}_active"] = "true" if cert and cert.get("Status") == "Active" else "false"
+        row[f"cert_{slot}_last_rotated"] = _report_date(cert.get("UploadDate")) if cert else "N/A"
+    return row
