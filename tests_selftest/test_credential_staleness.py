@@ -162,3 +162,15 @@ def test_a_fresh_report_makes_no_per_user_credential_calls(aws):
     assert doc["sources"]["unreported_users"] == {"status": "ok", "data": {"users": {}}}
     for operation in PER_USER_CALLS:
         assert operation not in calls
+
+
+def test_the_report_header_line_says_when_the_report_was_generated_and_who_was_left_out(aws):
+    aws.user("stays")
+    aws.user("leaver")
+    report = capture(aws, hours_ago=2)
+    delete_user(aws, "leaver")
+    aws.user("newcomer", age_days=0)
+    doc, _ = collect_with(report)
+    assert Snapshot(doc).credential_report_summary == (
+        f"generated at {report.generated:%Y-%m-%d %H:%M} UTC; left out, no longer in IAM: leaver; "
+        "newer than the report, read through per-user calls: newcomer")

@@ -505,6 +505,19 @@ class Snapshot:
         reconciled = self.credential_reconciliation
         return sorted(reconciled.unreported) if reconciled is not None else []
 
+    @property
+    def credential_report_summary(self) -> str:
+        """One line for report headers: when the credential report was generated and how it was reconciled."""
+        if not self.status("credential_report").ok:
+            return self.status("credential_report").describe()
+        parts = [report_source(self.data("credential_report").get("generated_at")).removeprefix("the credential report ")]
+        if self.credential_report_stale_users:
+            parts.append("left out, no longer in IAM: " + ", ".join(self.credential_report_stale_users))
+        if self.credential_report_unreported_users:
+            parts.append("newer than the report, read through per-user calls: "
+                         + ", ".join(self.credential_report_unreported_users))
+        return "; ".join(parts)
+
     @cached_property
     def users(self) -> dict[str, User]:
         """The IAM users (GetAccountAuthorizationDetails) with the report row that describes each, by name.

@@ -56,6 +56,7 @@ def environment(snapshot: Snapshot, settings: Settings, version: str) -> dict[st
         "Partition": snapshot.partition,
         "Caller": snapshot.caller_arn,
         "Collected at": snapshot.doc["collected_at"],
+        "Credential report": snapshot.credential_report_summary,
         "Snapshot": snapshot.path,
         "Snapshot SHA-256": snapshot.sha256,
         "Suite version": version,
