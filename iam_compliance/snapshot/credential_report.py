@@ -59,7 +59,8 @@ def describes(row: Mapping[str, str], user: Mapping[str, Any]) -> bool:
     if row.get("user") != user.get("UserName"):
         return False
     reported, created = _second(row.get("user_creation_time", "")), _second(user.get("CreateDate", ""))
-    return reported is None or created is None or reported == created
+    # A second's leeway: the two APIs may round the same instant differently.
+    return reported is None or created is None or abs((reported - created).total_seconds()) <= 1
 
 
 @dataclass(frozen=True)
