@@ -143,7 +143,12 @@ def test_a_failing_per_user_call_is_an_error_naming_it(aws, pytester, tmp_path, 
     aws.user("newcomer", age_days=0, password=True, keys=[Key(age_days=0)])
 
     doc, _ = collect_with(report, failures={operation: "AccessDenied"})
-    result = audit_snapshot(pytester, tmp_path, doc, ["user_console_mfa_enabled", "user_at_most_one_access_key"])
+    result = audit_snapshot(pytester, tmp_path, doc, [
+        "user_console_mfa_enabled", "user_at_most_one_access_key", "user_access_key_rotated"])
+    assert result.outcome("user_access_key_rotated", "newcomer/unavailable") == "error"
+    assert result.message("user_access_key_rotated", "newcomer/unavailable").startswith(
+        f"Could not evaluate: {operation} failed for user newcomer, so its access keys cannot be evaluated: "
+        "AccessDenied: ")
     for check in ("user_console_mfa_enabled", "user_at_most_one_access_key"):
         assert result.outcome(check, "newcomer") == "error"
         message = result.message(check, "newcomer")

@@ -98,10 +98,9 @@ def _per_user(
     if reconciled.unreported:
         live = ctx.dependency("unreported_users")["users"]
         for name, user in sorted(reconciled.unreported.items()):
-            entry = live.get(name)
-            if failure_of(entry) is not None or not isinstance(entry, dict):
-                users[name] = {**(entry if isinstance(entry, dict) else error_entry(
-                    "NotCollected", "the per-user calls were not made")), "UserArn": user["Arn"]}
+            entry = live.get(name) or error_entry("NotCollected", "the per-user calls were not made")
+            if failure_of(entry) is not None:
+                users[name] = {**entry, "UserArn": user["Arn"]}  # the failed call and its error, as recorded there
             elif entry.get(field):
                 users[name] = ok_entry(UserArn=user["Arn"], **{field: entry[field]})
     return {"users": users}

@@ -3,7 +3,7 @@
 The service user's new key was created an hour ago, after the credential report the audit reads (the
 demo's report is two hours old, and AWS serves a report for four): the report does not show the key,
 so its last use comes from GetAccessKeyLastUsed. The new hire's user was created after the report
-too: its password, MFA device and key come from per-user calls.
+too: its password and MFA device come from per-user calls.
 """
 
 from __future__ import annotations
@@ -22,6 +22,5 @@ def seed(account: MotoAccount, arns: dict[str, str]) -> None:
                  keys=[Key(age_days=20, last_used_days=6, active=False),
                        Key(age_days=NEW_KEY_AGE_DAYS, last_used_days=0)],
                  signing_certificates=[(400, False)])
-    # Created after the report, with a console password, a virtual MFA device and one key not used yet.
-    account.user("new-hire", age_days=NEW_USER_AGE_DAYS, password=True, mfa="virtual",
-                 keys=[Key(age_days=NEW_USER_AGE_DAYS)])
+    # Created after the report, with a console password and a virtual MFA device.
+    account.user("new-hire", age_days=NEW_USER_AGE_DAYS, password=True, mfa="virtual")
