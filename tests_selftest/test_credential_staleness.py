@@ -179,3 +179,36 @@ def test_the_report_header_line_says_when_the_report_was_generated_and_who_was_l
     assert Snapshot(doc).credential_report_summary == (
         f"generated at {report.generated:%Y-%m-%d %H:%M} UTC; left out, no longer in IAM: leaver; "
         "newer than the report, read through per-user calls: newcomer")
+
+
+# --- users the report lists, changed since -----------------------------------------------------------------------
+
+
+def test_credentials_changed_since_the_report_are_read_as_listed_during_the_audit(aws, pytester, tmp_path):
+    """The fix-then-re-audit loop: a virtual MFA device assigned, a key deleted or deactivated, a key created."""
+    aws.user("got-mfa", password=True, password_last_used_days=1)
+    aws.user("deleted-key", keys=[Key(age_days=30, last_used_days=1), Key(age_days=20, last_used_days=1)])
+    aws.user("deactivated-key", keys=[Key(age_days=30, last_used_days=1), Key(age_days=20, last_used_days=1)])
+    aws.user("rotating", keys=[Key(age_days=30, last_used_days=1)])
+    report = capture(aws)
+    serial = aws.iam.create_virtual_mfa_device(VirtualMFADeviceName="got-mfa")["VirtualMFADevice"]["SerialNumber"]
+    aws.iam.enable_mfa_device(UserName="got-mfa", SerialNumber=serial, AuthenticationCode1="123456",
+                              AuthenticationCode2="654321")
+    keys = {name: aws.iam.list_access_keys(UserName=name)["AccessKeyMetadata"]
+            for name in ("deleted-key", "deactivated-key")}
+    aws.iam.delete_access_key(UserName="deleted-key", AccessKeyId=keys["deleted-key"][0]["AccessKeyId"])
+    aws.iam.update_access_key(UserName="deactivated-key", AccessKeyId=keys["deactivated-key"][1]["AccessKeyId"],
+                              Status="Inactive")
+    aws.iam.create_access_key(UserName="rotating")
+
+    doc, _ = collect_with(report)
+    rows = {row["user"]: row for row in doc["sources"]["credential_report"]["data"]["rows"]}
+    assert rows["got-mfa"]["mfa_active"] == "false" and rows["deleted-key"]["access_key_2_active"] == "true"
+    result = audit_snapshot(pytester, tmp_path, doc, ["user_console_mfa_enabled", "user_at_most_one_access_key"])
+    assert result.outcome("user_console_mfa_enabled", "got-mfa") == "passed"
+    assert result.outcome("user_at_most_one_access_key", "deleted-key") == "passed"
+    assert result.outcome("user_at_most_one_access_key", "deactivated-key") == "passed"
+    assert result.outcome("user_at_most_one_access_key", "rotating") == "failed"  # its new key is active too
+    row = Snapshot(doc).users["rotating"].credentials
+    assert row.active_access_key_slots == [1, 2]
+    assert row.text("access_key_2_last_used_date") == "N/A"  # from GetAccessKeyLastUsed: not used yet

@@ -13,7 +13,9 @@ from functools import cached_property
 from typing import Any, Iterator, Literal
 
 from iam_compliance.settings import CharacterClassName
-from iam_compliance.snapshot.credential_report import ROOT_USER, Reconciliation, reconcile, row_from_calls
+from iam_compliance.snapshot.credential_report import (
+    ROOT_USER, Reconciliation, reconcile, row_from_calls, with_listed_credentials,
+)
 from iam_compliance.snapshot.failures import failure_of
 from iam_compliance.timeutil import parse_timestamp
 
@@ -263,10 +265,13 @@ class User(Principal):
 
     @property
     def credentials(self) -> CredentialRow:
-        """The user's credential report row; for a user the report lacks, the row its per-user calls give."""
+        """The user's credential report row, brought up to date with the keys, signing certificates and virtual
+        MFA devices listed during the audit; for a user the report lacks, the row its per-user calls give."""
         report = self.snapshot.data("credential_report")
         if self._row is not None:
-            return CredentialRow(self._row, report.get("generated_at"))
+            row = with_listed_credentials(self._row, self._listed("access_keys", "AccessKeys"),
+                                          self._listed("signing_certificates", "Certificates"), self._virtual_mfa)
+            return CredentialRow(row, report.get("generated_at"))
         when = report_source(report.get("generated_at"))
         if self._detail is None:
             raise BadData(f"{when[0].upper()}{when[1:]} has no row for user {self.name}.")
@@ -281,6 +286,25 @@ class User(Principal):
                 f"{when[0].upper()}{when[1:]} has no row for user {self.name} (created after it was generated), "
                 f"and {operation or 'a per-user call'} for its credentials failed: {failure.describe()}")
         return CredentialRow(row_from_calls(self._detail, record), report.get("generated_at"), LIVE_SOURCE)
+
+    def _listed(self, source: str, field: str) -> list[dict] | None:
+        """This user's credentials as ``source`` listed them during the audit; None when not listed or not readable."""
+        if not self.snapshot.status(source).ok:
+            return None
+        entry = self.snapshot.data(source).get("users", {}).get(self.name)
+        if entry is None or failure_of(entry) is not None:
+            return None
+        listed: list[dict] = entry.get(field, [])
+        return listed
+
+    @property
+    def _virtual_mfa(self) -> bool:
+        """A virtual MFA device is assigned to the user now (ListVirtualMFADevices is read during the audit)."""
+        if not self.snapshot.status("virtual_mfa_devices").ok:
+            return False
+        devices = self.snapshot.data("virtual_mfa_devices")
+        return isinstance(devices, list) and any(
+            isinstance(d, dict) and (d.get("User") or {}).get("UserName") == self.name for d in devices)
 
     @property
     def group_names(self) -> list[str]:

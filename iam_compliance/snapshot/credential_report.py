@@ -6,7 +6,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from iam_compliance.timeutil import parse_timestamp
 
@@ -123,19 +123,66 @@ def row_from_calls(user: Mapping[str, Any], calls: Mapping[str, Any]) -> dict[st
     }
     keys = _slots(list(calls.get("AccessKeys", [])), "CreateDate")
     for slot in (1, 2):
-        key = keys[slot - 1] if len(keys) >= slot else None
-        last_used = dict((key or {}).get("LastUsed") or {})
-        used = bool(last_used.get("LastUsedDate"))
-        row.update({
-            f"access_key_{slot}_active": "true" if key and key.get("Status") == "Active" else "false",
-            f"access_key_{slot}_last_rotated": _report_date(key.get("CreateDate")) if key else "N/A",
-            f"access_key_{slot}_last_used_date": _report_date(last_used.get("LastUsedDate")) if used else "N/A",
-            f"access_key_{slot}_last_used_region": str(last_used.get("Region") or "N/A") if used else "N/A",
-            f"access_key_{slot}_last_used_service": str(last_used.get("ServiceName") or "N/A") if used else "N/A",
-        })
+        row.update(_key_columns(slot, keys[slot - 1] if len(keys) >= slot else None))
     certificates = _slots(list(calls.get("Certificates", [])), "UploadDate")
     for slot in (1, 2):
         cert = certificates[slot - 1] if len(certificates) >= slot else None
         row[f"cert_{slot}_active"] = "true" if cert and cert.get("Status") == "Active" else "false"
         row[f"cert_{slot}_last_rotated"] = _report_date(cert.get("UploadDate")) if cert else "N/A"
+    return row
+
+
+# --- a report row brought up to date with what the audit listed ----------------------------------------------
+
+
+def _key_columns(slot: int, key: Mapping[str, Any] | None) -> dict[str, str]:
+    last_used = dict((key or {}).get("LastUsed") or {})
+    used = bool(last_used.get("LastUsedDate"))
+    return {
+        f"access_key_{slot}_active": "true" if key and key.get("Status") == "Active" else "false",
+        f"access_key_{slot}_last_rotated": _report_date(key.get("CreateDate")) if key else "N/A",
+        f"access_key_{slot}_last_used_date": _report_date(last_used.get("LastUsedDate")) if used else "N/A",
+        f"access_key_{slot}_last_used_region": str(last_used.get("Region") or "N/A") if used else "N/A",
+        f"access_key_{slot}_last_used_service": str(last_used.get("ServiceName") or "N/A") if used else "N/A",
+    }
+
+
+def _live_key_columns(row: Mapping[str, str], keys: Sequence[Mapping[str, Any]]) -> dict[str, str] | None:
+    """The key columns as the keys listed during the audit say: a key matched to its report slot keeps the
+    report's last use and takes its current status; a slot whose key is gone is empty; a key created since
+    fills a free slot with its GetAccessKeyLastUsed record. None when a newer key's last use is unknown."""
+    slots: dict[int, Mapping[str, Any]] = {k["ReportSlot"]: k for k in keys if k.get("ReportSlot") in (1, 2)}
+    newer = sorted((k for k in keys if k.get("ReportSlot") not in (1, 2)), key=lambda k: _report_date(k.get("CreateDate")))
+    if any(k.get("LastUsed", {}).get("status") != "ok" for k in newer):
+        return None
+    slots.update(zip([s for s in (1, 2) if s not in slots], newer))
+    columns: dict[str, str] = {}
+    for slot in (1, 2):
+        key = slots.get(slot)
+        if key is not None and key.get("ReportSlot") == slot:
+            columns.update({c: row.get(c, "") for c in _key_columns(slot, None)})
+            columns[f"access_key_{slot}_active"] = "true" if key.get("Status") == "Active" else "false"
+        else:
+            columns.update(_key_columns(slot, key))
+    return columns
+
+
+def with_listed_credentials(
+    row: dict[str, str], keys: Sequence[Mapping[str, Any]] | None, certificates: Sequence[Mapping[str, Any]] | None,
+    virtual_mfa: bool,
+) -> dict[str, str]:
+    """The report row with what the audit listed for the user itself (``None``: not listed), which is newer
+    than the report: keys deleted, deactivated or created since (ListAccessKeys), signing certificates
+    (ListSigningCertificates), and a virtual MFA device assigned since (ListVirtualMFADevices)."""
+    row = dict(row)
+    if keys is not None:
+        row.update(_live_key_columns(row, keys) or {})
+    if certificates is not None:
+        ordered = _slots(list(certificates), "UploadDate")
+        for slot in (1, 2):
+            cert = ordered[slot - 1] if len(ordered) >= slot else None
+            row[f"cert_{slot}_active"] = "true" if cert and cert.get("Status") == "Active" else "false"
+            row[f"cert_{slot}_last_rotated"] = _report_date(cert.get("UploadDate")) if cert else "N/A"
+    if virtual_mfa:
+        row["mfa_active"] = "true"
     return row
