@@ -98,7 +98,7 @@ def _report_date(value: Any, missing: str = "N/A") -> str:
     return parsed.strftime("%Y-%m-%dT%H:%M:%S+00:00") if parsed else missing
 
 
-def _slots(credentials: list[Mapping[str, Any]], date_field: str) -> list[Mapping[str, Any]]:
+def _slots(credentials: Sequence[Mapping[str, Any]], date_field: str) -> list[Mapping[str, Any]]:
     """Credentials in report slot order (oldest first), as many as the report has columns for."""
     return sorted(credentials, key=lambda c: str(_report_date(c.get(date_field))))[:2]
 
@@ -124,12 +124,19 @@ def row_from_calls(user: Mapping[str, Any], calls: Mapping[str, Any]) -> dict[st
     keys = _slots(list(calls.get("AccessKeys", [])), "CreateDate")
     for slot in (1, 2):
         row.update(_key_columns(slot, keys[slot - 1] if len(keys) >= slot else None))
-    certificates = _slots(list(calls.get("Certificates", [])), "UploadDate")
-    for slot in (1, 2):
-        cert = certificates[slot - 1] if len(certificates) >= slot else None
-        row[f"cert_{slot}_active"] = "true" if cert and cert.get("Status") == "Active" else "false"
-        row[f"cert_{slot}_last_rotated"] = _report_date(cert.get("UploadDate")) if cert else "N/A"
+    row.update(_certificate_columns(calls.get("Certificates", [])))
     return row
+
+
+def _certificate_columns(certificates: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """The cert_N columns for the listed signing certificates (oldest upload first)."""
+    ordered = _slots(list(certificates), "UploadDate")
+    columns: dict[str, str] = {}
+    for slot in (1, 2):
+        cert = ordered[slot - 1] if len(ordered) >= slot else None
+        columns[f"cert_{slot}_active"] = "true" if cert and cert.get("Status") == "Active" else "false"
+        columns[f"cert_{slot}_last_rotated"] = _report_date(cert.get("UploadDate")) if cert else "N/A"
+    return columns
 
 
 # --- a report row brought up to date with what the audit listed ----------------------------------------------
@@ -178,11 +185,7 @@ def with_listed_credentials(
     if keys is not None:
         row.update(_live_key_columns(row, keys) or {})
     if certificates is not None:
-        ordered = _slots(list(certificates), "UploadDate")
-        for slot in (1, 2):
-            cert = ordered[slot - 1] if len(ordered) >= slot else None
-            row[f"cert_{slot}_active"] = "true" if cert and cert.get("Status") == "Active" else "false"
-            row[f"cert_{slot}_last_rotated"] = _report_date(cert.get("UploadDate")) if cert else "N/A"
+        row.update(_certificate_columns(certificates))
     if virtual_mfa:
         row["mfa_active"] = "true"
     return row
