@@ -263,7 +263,7 @@ class User(Principal):
             return str(self._detail["Arn"])
         return self.credentials.text("arn")
 
-    @property
+    @cached_property
     def credentials(self) -> CredentialRow:
         """The user's credential report row, brought up to date with the keys, signing certificates and virtual
         MFA devices listed during the audit; for a user the report lacks, the row its per-user calls give."""
@@ -300,11 +300,7 @@ class User(Principal):
     @property
     def _virtual_mfa(self) -> bool:
         """A virtual MFA device is assigned to the user now (ListVirtualMFADevices is read during the audit)."""
-        if not self.snapshot.status("virtual_mfa_devices").ok:
-            return False
-        devices = self.snapshot.data("virtual_mfa_devices")
-        return isinstance(devices, list) and any(
-            isinstance(d, dict) and (d.get("User") or {}).get("UserName") == self.name for d in devices)
+        return self.name in self.snapshot.virtual_mfa_users
 
     @property
     def group_names(self) -> list[str]:
@@ -528,6 +524,17 @@ class Snapshot:
         """Users the credential report lacks (created after it): their credentials come from per-user calls."""
         reconciled = self.credential_reconciliation
         return sorted(reconciled.unreported) if reconciled is not None else []
+
+    @cached_property
+    def virtual_mfa_users(self) -> frozenset[str]:
+        """Names of the users a virtual MFA device is assigned to; none when ListVirtualMFADevices was not read."""
+        if not self.status("virtual_mfa_devices").ok:
+            return frozenset()
+        devices = self.data("virtual_mfa_devices")
+        if not isinstance(devices, list):
+            return frozenset()
+        return frozenset(str(user["UserName"]) for d in devices if isinstance(d, dict)
+                         and isinstance(user := d.get("User"), dict) and user.get("UserName"))
 
     @property
     def credential_report_summary(self) -> str:
