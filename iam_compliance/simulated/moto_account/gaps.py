@@ -45,6 +45,7 @@ class RootState:
 
 
 ROOTS: dict[str, RootState] = {}
+UNSEEDED_ROOT_CREATED = datetime(2020, 1, 1, tzinfo=timezone.utc)
 
 # When an account's credential report was generated, if a seeder says so. AWS serves a report for up
 # to 4 hours, so access keys and users created since are missing from it; unset, the report is as
@@ -139,9 +140,9 @@ def credential_report(backend: IAMBackend) -> str:
 
         raise ReportNotPresentException("Credential report not present")
     lines = [",".join(COLUMNS) + "\n"]
-    root = ROOTS.get(backend.account_id)
-    if root is not None:
-        lines.append(_csv_line(_root_row(backend.account_id, backend.partition, root)))
+    # AWS always lists the root user; an account whose seeder said nothing about root has a bare one.
+    root = ROOTS.get(backend.account_id) or RootState(created=UNSEEDED_ROOT_CREATED, password=False)
+    lines.append(_csv_line(_root_row(backend.account_id, backend.partition, root)))
     as_of = REPORT_TIMES.get(backend.account_id)
     lines += [_csv_line(_user_row(user, as_of)) for user in backend.users.values()
               if as_of is None or user.create_date <= as_of]
