@@ -1,9 +1,11 @@
 """Certificate controls (catalogue section H): certificates on load balancer listeners, IAM server
 certificates and ACM certificates.
 
-"Days left" counts a started day as one, measured from the snapshot's collected_at: a certificate
-expiring 29 days and 23 hours after collection has 30 days left. A certificate whose expiry is at
-or before collected_at is expired.
+Remaining validity follows the suite's one convention (``iam_compliance.timeutil``), measured from the
+snapshot's collected_at: "fewer than N days left" means less than N x 24 hours, so a certificate expiring
+exactly 30 days after collection meets a 30-day rule and one expiring 29.5 days after does not. Sentences
+state completed days (29.5 days is "29 days"). A certificate whose expiry is at or before collected_at is
+expired.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from datetime import datetime
 
 from iam_compliance.controls import Finding, control, not_applicable
 from iam_compliance.model.iam import ServerCertificate
-from iam_compliance.model.regional import AcmCertificate, ListenerUse, LoadBalancerCertificate, days_left, regional
+from iam_compliance.model.regional import AcmCertificate, ListenerUse, LoadBalancerCertificate, regional
 from iam_compliance.settings import Settings
-from iam_compliance.timeutil import age_days, short_date, to_iso
+from iam_compliance.timeutil import age_days, days_left, fewer_days_left_than, short_date, to_iso
 
 
 def _days(n: int) -> str:
@@ -26,7 +28,8 @@ def _when(expiry: datetime, now: datetime) -> str:
     if expiry <= now:
         ago = age_days(expiry, now)
         return f"expired {'today' if ago == 0 else _days(ago) + ' ago'}, on {short_date(expiry)}"
-    return f"expires in {_days(days_left(expiry, now))}, on {short_date(expiry)}"
+    left = days_left(expiry, now)
+    return f"expires in {_days(left) if left else 'less than a day'}, on {short_date(expiry)}"
 
 
 def _listeners(uses: list[ListenerUse]) -> str:
@@ -67,7 +70,9 @@ def test_elb_certificate_not_expiring(elb_certificate: LoadBalancerCertificate, 
     One item per region and certificate presented by a classic load balancer HTTPS/SSL listener or
     an ELBv2 HTTPS/TLS listener (default and SNI certificates). The expiry comes from ACM
     (NotAfter) or from ListServerCertificates (Expiration). Fails when fewer than
-    ``certificates.min_days_to_expiry`` days are left. The control's severity is medium; a
+    ``certificates.min_days_to_expiry`` days are left. Renewing needs a new certificate from a certificate
+    authority, so the fix (re-import, or switch the listeners) cannot be a complete command line. The control's
+    severity is medium; a
     certificate that has already expired is reported with severity high in the message and in the
     evidence (``severity``), because its listeners are failing now.
     """
@@ -75,7 +80,7 @@ def test_elb_certificate_not_expiring(elb_certificate: LoadBalancerCertificate, 
     expiry = elb_certificate.expiration
     left = days_left(expiry, collected_at)
     expired = expiry <= collected_at
-    if expired or left < minimum:
+    if expired or fewer_days_left_than(expiry, collected_at, minimum):
         severity = "high" if expired else "medium"
         consequence = ("clients of these listeners are refused or warned now" if expired
                        else f"renew at least {_days(minimum)} before expiry")
@@ -143,7 +148,7 @@ def test_acm_certificate_renewed(acm_certificate: AcmCertificate, settings: Sett
     minimum = settings.certificates.acm_days_to_expiration
     expiry = acm_certificate.not_after
     left = days_left(expiry, collected_at)
-    if expiry <= collected_at or left < minimum:
+    if expiry <= collected_at or fewer_days_left_than(expiry, collected_at, minimum):
         use = "in use" if acm_certificate.in_use else "not in use"
         region = f"--region {acm_certificate.region}"
         if acm_certificate.type == "AMAZON_ISSUED":
