@@ -422,13 +422,13 @@ def _move_to_groups(user: User, arns: list[str]) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
-def _delete_keys_in_slots(user: User, slots: list[int]) -> str:
-    """Delete the keys the collector matched to these credential report slots (by id)."""
+def _delete_never_used_keys(user: User, count: int) -> str:
+    """Delete the user's active keys that were never used (by id, from ListAccessKeys and their last use)."""
     try:
-        keys = [key for key in user_access_keys(user.snapshot, user.name) if key.report_slot in slots]
+        keys = [key for key in user_access_keys(user.snapshot, user.name) if key.active and key.last_used is None]
     except CannotEvaluate:
         keys = []
-    if len(keys) != len(slots):
+    if len(keys) != count:
         return (f"aws iam list-access-keys --user-name {user.name}\n"
                 f"aws iam delete-access-key --user-name {user.name} --access-key-id <id of the never used key>")
     return remediation.steps(*(remediation.delete_access_key(user.name, key.id) for key in keys))
@@ -460,5 +460,5 @@ def test_user_no_access_keys_from_initial_setup(iam_user: User) -> None:
             f"key{'s' if len(unused) > 1 else ''} that {'were' if len(unused) > 1 else 'was'} never used "
             f"(credential report {created}); keys should be created only when a user needs them.",
             evidence={"password_enabled": True, "unused_active_key_slots": unused},
-            remediation=_delete_keys_in_slots(iam_user, unused),
+            remediation=_delete_never_used_keys(iam_user, len(unused)),
         )

@@ -200,7 +200,8 @@ class CliRunner:
             return
         iam = self.session.client("iam")
         role = params.get("RoleName")
-        if role and operation != "DeleteServiceLinkedRole" and not operation.startswith(("Get", "List")):
+        if role and operation not in ("CreateRole", "DeleteServiceLinkedRole") \
+                and not operation.startswith(("Get", "List")):
             path = iam.get_role(RoleName=role)["Role"]["Path"]
             if path.startswith(AWS_OWNED_PATHS):
                 raise RejectedFix(f"AWS refused {operation} on role {role}: UnmodifiableEntity "

@@ -205,8 +205,9 @@ def test_identity_center_role_fixes_name_the_permission_set_and_no_iam_command(a
     result = audit(*checks)
     runner = CliRunner(moto_session(), Path("."))
     for check_id in checks:
-        assert result.outcome(check_id, SSO_ROLE) == "failed", check_id
-        fix = result.item(check_id, SSO_ROLE).remediation
+        entity = SSO_ROLE if check_id.startswith("role_") else f"role/{SSO_ROLE}"
+        assert result.outcome(check_id, entity) == "failed", check_id
+        fix = result.item(check_id, entity).remediation
         assert "permission set PowerUsers" in fix, (check_id, fix)
         run = runner.run(fix)
         assert run.calls == [], (check_id, fix)  # nothing IAM would refuse with UnmodifiableEntity
@@ -264,13 +265,14 @@ def test_cloudshell_and_administrator_access(aws, audit, tmp_path):
     aws.user("shell", managed=[aws.aws_policy("AWSCloudShellFullAccess")])
     aws.user("root-like", inline={"all": allow("*")})
     aws.group("ops", managed=[aws.aws_policy("AdministratorAccess")])
-    fix_and_reaudit(aws, audit, tmp_path, "cloudshell_full_access_not_attached", "shell")
-    fix_and_reaudit(aws, audit, tmp_path, "principal_no_administrator_access", "root-like")
-    fix, run = fix_and_reaudit(aws, audit, tmp_path, "principal_no_administrator_access", "ops")
+    fix_and_reaudit(aws, audit, tmp_path, "cloudshell_full_access_not_attached", "user/shell")
+    fix_and_reaudit(aws, audit, tmp_path, "principal_no_administrator_access", "user/root-like")
+    fix, run = fix_and_reaudit(aws, audit, tmp_path, "principal_no_administrator_access", "group/ops")
     assert run.for_people == ["Or, if it is a sanctioned administrator, add it to admins.approved."]
 
 
 def test_support_role_exists(aws, audit, tmp_path):
+    aws.aws_policy("AWSSupportAccess")  # AWS always has it; moto loads AWS-managed policies on demand
     aws.role("aws-support", trust={"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
     fix, _ = fix_and_reaudit(aws, audit, tmp_path, "support_role_exists", "123456789012")
