@@ -97,9 +97,11 @@ def test_role_no_unused_service_permissions(iam_role: Role, snapshot: Snapshot, 
                                             collected_at: datetime) -> None:
     """Roles are not granted services they do not use.
 
-    Service-linked roles are not listed; with ``roles.exclude_sso_roles`` the roles IAM Identity
-    Center manages (path /aws-reserved/sso.amazonaws.com/) are not applicable: fix their permission
-    sets instead. Roles created less than ``service_activity.unused_days`` ago are not applicable.
+    Service-linked roles are not listed (their service owns their permissions). An IAM Identity Center
+    role (path or ARN /aws-reserved/sso.amazonaws.com/) fails like any other, because an auditor wants
+    unused grants removed wherever they are defined; the fix names its permission set, since IAM refuses
+    to change the role. With ``roles.exclude_sso_roles`` such roles are not applicable. Roles created
+    within ``service_activity.unused_days`` are not applicable.
     """
     skip_excluded_sso_role(iam_role, settings)
     _check_unused_services(iam_role, snapshot, settings, collected_at, where=f"attached to role {iam_role.name}")

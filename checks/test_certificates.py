@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from iam_compliance import remediation
 from iam_compliance.controls import Finding, control, not_applicable
 from iam_compliance.model.iam import ServerCertificate
 from iam_compliance.model.regional import AcmCertificate, ListenerUse, LoadBalancerCertificate, regional
@@ -37,7 +38,6 @@ def _listeners(uses: list[ListenerUse]) -> str:
 
 
 def _elb_remediation(certificate: LoadBalancerCertificate) -> str:
-    use = certificate.uses[0]
     region = f"--region {certificate.region}"
     acm = certificate.acm
     if acm is not None and acm.type == "AMAZON_ISSUED":
@@ -47,14 +47,10 @@ def _elb_remediation(certificate: LoadBalancerCertificate) -> str:
         return (f"Re-import the renewed certificate under the same ARN, which every listener keeps using: "
                 f"aws acm import-certificate --certificate-arn {certificate.arn} --certificate fileb://cert.pem "
                 f"--private-key fileb://key.pem --certificate-chain fileb://chain.pem {region}")
-    if use.kind == "classic":
-        switch = (f"aws elb set-load-balancer-listener-ssl-certificate --load-balancer-name {use.load_balancer} "
-                  f"--load-balancer-port {use.port} --ssl-certificate-id <new certificate ARN> {region}")
-    else:
-        switch = (f"aws elbv2 modify-listener --listener-arn {use.listener_arn} "
-                  f"--certificates CertificateArn=<new certificate ARN> {region}")
-    return (f"Issue a replacement in ACM (aws acm request-certificate ... {region}) or upload one to IAM "
-            f"(aws iam upload-server-certificate ...), then switch every listener to it, e.g. {switch}")
+    return remediation.steps(
+        f"Issue a replacement in ACM (aws acm request-certificate, {region}) or upload one to IAM "
+        "(aws iam upload-server-certificate), then switch every listener to it:",
+        *(remediation.switch_listener(use, certificate.arn) for use in certificate.uses))
 
 
 @control(
@@ -122,8 +118,9 @@ def test_iam_server_certificate_not_expired(server_certificate: ServerCertificat
         f"IAM server certificate {server_certificate.name} {_when(expiry, collected_at)}; {usage}.",
         evidence={"expiration": to_iso(expiry), "listeners": [use.describe() for use in uses],
                   "regions_not_read": unread},
-        remediation=f"aws iam delete-server-certificate --server-certificate-name {server_certificate.name}"
-                    + (" (after moving its listeners to a valid certificate)" if uses else ""),
+        remediation=remediation.steps(
+            *(remediation.switch_listener(use, server_certificate.arn) for use in uses),
+            f"aws iam delete-server-certificate --server-certificate-name {server_certificate.name}"),
     )
 
 

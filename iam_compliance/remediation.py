@@ -23,6 +23,7 @@ import shlex
 from iam_compliance.model.credentials import AccessKey, SigningCertificate, signing_certificates, user_access_keys
 from iam_compliance.model.iam import CannotEvaluate, Group, ManagedPolicy, Principal, Role, Snapshot, User
 from iam_compliance.model.principals import IDENTITY_CENTER, AwsOwner, aws_owner, owner_of
+from iam_compliance.model.regional import ListenerUse
 
 MAX_POLICY_VERSIONS = 5  # IAM keeps at most five versions of a managed policy; a sixth is LimitExceeded
 
@@ -136,9 +137,18 @@ def delete_login_profile(user: User) -> str:
 
 
 def enable_virtual_mfa(user: User) -> str:
-    """Create a virtual MFA device named after the user and assign it (the two codes come from the device)."""
+    """Create a virtual MFA device named after the user and assign it (the two codes come from the device).
+
+    An unassigned device of the same name left from an earlier attempt is deleted first (its seed is lost).
+    """
     serial = f"arn:{user.snapshot.partition}:iam::{user.snapshot.account_id}:mfa/{user.name}"
+    snapshot = user.snapshot
+    leftover = snapshot.status("virtual_mfa_devices").ok and any(
+        isinstance(d, dict) and d.get("SerialNumber") == serial and not d.get("User")
+        for d in snapshot.data("virtual_mfa_devices"))
     return steps(
+        # an unassigned device of that name would make create-virtual-mfa-device fail (EntityAlreadyExists)
+        f"aws iam delete-virtual-mfa-device --serial-number {serial}" if leftover else "",
         f"aws iam create-virtual-mfa-device --virtual-mfa-device-name {user.name} "
         f"--outfile {user.name}-mfa.png --bootstrap-method QRCodePNG",
         f"aws iam enable-mfa-device --user-name {user.name} --serial-number {serial} "
@@ -243,4 +253,25 @@ def support_role(snapshot: Snapshot) -> str:
         f"{_q(json.dumps(trust, separators=(',', ':')))}",
         f"aws iam attach-role-policy --role-name {role_name} "
         f"--policy-arn arn:{snapshot.partition}:iam::aws:policy/AWSSupportAccess",
+    )
+
+
+# --- load balancer certificates -------------------------------------------------------------------------
+
+NEW_CERTIFICATE = "<ARN of the new certificate>"
+
+
+def switch_listener(use: ListenerUse, old_arn: str, new_arn: str = NEW_CERTIFICATE) -> str:
+    """The lines that make one listener present ``new_arn`` instead of ``old_arn``."""
+    region = f"--region {use.region}"
+    if use.kind == "classic":
+        return (f"aws elb set-load-balancer-listener-ssl-certificate --load-balancer-name {use.load_balancer} "
+                f"--load-balancer-port {use.port} --ssl-certificate-id {new_arn} {region}")
+    if use.default:
+        return f"aws elbv2 modify-listener --listener-arn {use.listener_arn} --certificates CertificateArn={new_arn} {region}"
+    return steps(  # an SNI certificate: add the new one, then remove the old one from the listener's list
+        f"aws elbv2 add-listener-certificates --listener-arn {use.listener_arn} --certificates CertificateArn={new_arn} "
+        f"{region}",
+        f"aws elbv2 remove-listener-certificates --listener-arn {use.listener_arn} "
+        f"--certificates CertificateArn={old_arn} {region}",
     )

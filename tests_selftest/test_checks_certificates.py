@@ -123,8 +123,9 @@ def test_iam_server_certificate_not_expired(aws, audit):
     assert result.message("iam_server_certificate_not_expired", "legacy-www") == (
         f"IAM server certificate legacy-www expired 30 days ago, on {aws.ago(30):%Y-%m-%d}; it is still used by "
         "classic load balancer legacy (HTTPS:443) in us-east-1: replace it there before deleting it.\n"
-        "Fix: aws iam delete-server-certificate --server-certificate-name legacy-www "
-        "(after moving its listeners to a valid certificate)"
+        "Fix: aws elb set-load-balancer-listener-ssl-certificate --load-balancer-name legacy --load-balancer-port 443 "
+        "--ssl-certificate-id <ARN of the new certificate> --region us-east-1\n"
+        "aws iam delete-server-certificate --server-certificate-name legacy-www"
     )
 
 

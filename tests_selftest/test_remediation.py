@@ -291,3 +291,25 @@ def _ssh_key() -> str:
 
     key = ed25519.Ed25519PrivateKey.generate().public_key()
     return key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+
+
+def test_mfa_fix_deletes_an_abandoned_device_of_the_same_name_first(aws, audit, tmp_path):
+    aws.user("bob", password=True, password_last_used_days=1)
+    aws.iam.create_virtual_mfa_device(VirtualMFADeviceName="bob")  # created, never enabled
+    fix, _ = fix_and_reaudit(aws, audit, tmp_path, "user_console_mfa_enabled", "bob", placeholders=CODES)
+    assert fix.startswith("aws iam delete-virtual-mfa-device --serial-number arn:aws:iam::123456789012:mfa/bob\n")
+
+
+def test_server_certificate_in_use_is_replaced_on_its_listeners_then_deleted(aws, audit, tmp_path):
+    old = aws.server_certificate("old-www", expires_in_days=-3)
+    new = aws.server_certificate("new-www", expires_in_days=300)
+    aws.classic_load_balancer("us-east-1", "legacy", {443: old})
+    aws.load_balancer("us-east-1", "www", [aws.server_certificate("shop", expires_in_days=300), old])  # old: SNI
+    aws.load_balancer("us-east-1", "api", [old])
+    fix, run = fix_and_reaudit(aws, audit, tmp_path, "iam_server_certificate_not_expired", "old-www",
+                               placeholders={"<ARN of the new certificate>": new})
+    assert sorted(call.split(" --")[0] for call in run.calls) == [
+        "aws elb set-load-balancer-listener-ssl-certificate", "aws elbv2 add-listener-certificates",
+        "aws elbv2 modify-listener", "aws elbv2 remove-listener-certificates", "aws iam delete-server-certificate",
+    ]
+    assert run.calls[-1] == "aws iam delete-server-certificate --server-certificate-name old-www"

@@ -1,4 +1,5 @@
-"""Service activity: what IAM's service-last-accessed jobs say each user and role used, and when.
+"""Activity: what IAM's service-last-accessed jobs say each user and role used, and when; and the dated events
+(created, set, uploaded, used) of each user's credentials, which decide whether a user is inactive.
 
 Read from the source ``service_last_accessed``: ``{"enabled": true, "entities": {arn: entry}}`` where an
 entry is ``{"status": "ok", "job_completed": ..., "services": [...]}`` or ``{"status": "error", "error":
