@@ -58,8 +58,12 @@ def test_elb_certificate_not_expiring_threshold_setting_and_sni(aws, audit):
     assert result.outcome("elb_certificate_not_expiring", "us-east-1/ten-days") == "failed"
     assert "application load balancer www (HTTPS:443, SNI) in us-east-1 expires in 10 days" in result.message(
         "elb_certificate_not_expiring", "us-east-1/ten-days")
-    assert "aws elbv2 modify-listener --listener-arn arn:aws:elasticloadbalancing:us-east-1:" in result.message(
-        "elb_certificate_not_expiring", "us-east-1/ten-days")
+    # an SNI certificate is swapped in the listener's certificate list; modify-listener would replace the default
+    message = result.message("elb_certificate_not_expiring", "us-east-1/ten-days")
+    assert "aws elbv2 add-listener-certificates --listener-arn arn:aws:elasticloadbalancing:us-east-1:" in message
+    assert (f"aws elbv2 remove-listener-certificates --listener-arn arn:aws:elasticloadbalancing:us-east-1:"
+            in message and f"--certificates CertificateArn={ten_days} --region us-east-1" in message)
+    assert "modify-listener" not in message
     relaxed = audit("elb_certificate_not_expiring", options=TWO_REGIONS,
                     args=["--set", "certificates.min_days_to_expiry=10"])
     assert relaxed.outcome("elb_certificate_not_expiring", "us-east-1/ten-days") == "passed"
