@@ -313,3 +313,11 @@ def test_server_certificate_in_use_is_replaced_on_its_listeners_then_deleted(aws
         "aws elbv2 modify-listener", "aws elbv2 remove-listener-certificates", "aws iam delete-server-certificate",
     ]
     assert run.calls[-1] == "aws iam delete-server-certificate --server-certificate-name old-www"
+
+
+def test_password_policy_fixes(aws, audit, tmp_path):
+    """The password-policy fixes keep every other setting of the policy (the call replaces the whole policy)."""
+    fix, _ = fix_and_reaudit(aws, audit, tmp_path, "password_policy_exists", "123456789012")
+    aws.password_policy(MinimumPasswordLength=8, PasswordReusePrevention=24, MaxPasswordAge=90, RequireSymbols=True)
+    fix, _ = fix_and_reaudit(aws, audit, tmp_path, "password_policy_min_length", "123456789012")
+    assert "--require-symbols" in fix and "--password-reuse-prevention 24" in fix
