@@ -6,6 +6,11 @@ snapshot's collected_at: "fewer than N days left" means less than N x 24 hours, 
 exactly 30 days after collection meets a 30-day rule and one expiring 29.5 days after does not. Sentences
 state completed days (29.5 days is "29 days"). A certificate whose expiry is at or before collected_at is
 expired.
+
+Renewing needs a new certificate from a certificate authority (or ACM's own renewal), so those fixes name the
+certificate and every listener to switch (``iam_compliance.remediation.switch_listener``, with the new
+certificate's ARN as the one value left to people); deleting an expired IAM server certificate first moves
+each listener that still presents it.
 """
 
 from __future__ import annotations
@@ -66,9 +71,7 @@ def test_elb_certificate_not_expiring(elb_certificate: LoadBalancerCertificate, 
     One item per region and certificate presented by a classic load balancer HTTPS/SSL listener or
     an ELBv2 HTTPS/TLS listener (default and SNI certificates). The expiry comes from ACM
     (NotAfter) or from ListServerCertificates (Expiration). Fails when fewer than
-    ``certificates.min_days_to_expiry`` days are left. Renewing needs a new certificate from a certificate
-    authority, so the fix (re-import, or switch the listeners) cannot be a complete command line. The control's
-    severity is medium; a
+    ``certificates.min_days_to_expiry`` days are left. The control's severity is medium; a
     certificate that has already expired is reported with severity high in the message and in the
     evidence (``severity``), because its listeners are failing now.
     """
