@@ -3,9 +3,14 @@
 Read from the service-last-accessed jobs (source ``service_last_accessed``). A service counts as
 unused when IAM lists it (the entity's policies allow it) but it was never authenticated in IAM's
 tracking period (at least 400 days) or last authenticated more than ``service_activity.unused_days``
-ago; a service used exactly that many days ago is still in use. Namespaces in
-``service_activity.allowlist`` are never reported. Entities younger than ``unused_days`` are not
-applicable: they have not had the time to use what they were given.
+ago, with the suite's convention (more than N x 24 h before collected_at): a service used exactly that
+many days ago is still in use. Namespaces in ``service_activity.allowlist`` are never reported. Entities
+created within ``unused_days`` (the same convention: exactly N days old is within) are not applicable:
+they have not had the time to use what they were given.
+
+The fix is a change to policy documents only people can write (which statements to narrow), so it is a
+sentence naming the services and where they are granted, plus the command that shows the evidence; for an
+IAM Identity Center role the policies live in its permission set.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ from iam_compliance.applicability import skip_excluded_sso_role
 from iam_compliance.controls import Finding, control, not_applicable
 from iam_compliance.model.activity import service_activity
 from iam_compliance.model.iam import Principal, Role, Snapshot, User
+from iam_compliance.model.principals import owner_of
 from iam_compliance.settings import Settings
-from iam_compliance.timeutil import age_days, short_date
+from iam_compliance.timeutil import age_days, older_than, short_date
 
 SOURCES = ["authorization_details", "service_last_accessed"]
 
@@ -30,9 +36,9 @@ def _check_unused_services(principal: Principal, snapshot: Snapshot, settings: S
         not_applicable(activity.disabled_reason)
     limit = settings.service_activity.unused_days
     age = age_days(principal.created, now)
-    if age < limit:
+    if not older_than(principal.created, now, limit):
         not_applicable(
-            f"{principal.kind} {principal.name} was created {age} days ago, less than "
+            f"{principal.kind} {principal.name} was created {age} days ago, within "
             f"service_activity.unused_days ({limit}); it has not had that long to use its permissions."
         )
     allowlisted = {namespace.lower() for namespace in settings.service_activity.allowlist}
@@ -41,7 +47,7 @@ def _check_unused_services(principal: Principal, snapshot: Snapshot, settings: S
         if service.namespace.lower() in allowlisted:
             continue
         last = service.last_authenticated
-        if last is None or age_days(last, now) > limit:
+        if last is None or older_than(last, now, limit):
             unused[service.namespace] = last
     if unused:
         listed = ", ".join(
@@ -50,6 +56,9 @@ def _check_unused_services(principal: Principal, snapshot: Snapshot, settings: S
             for ns, last in sorted(unused.items())
         )
         count = f"{len(unused)} service{'' if len(unused) == 1 else 's'}"
+        owner = owner_of(principal)
+        if owner is not None:
+            where = f"of IAM Identity Center permission set {owner.name} (IAM refuses to change role {principal.name})"
         raise Finding(
             f"{principal.kind.capitalize()} {principal.name} is allowed to use {count} it has not used in the "
             f"last {limit} days: {listed}.",
@@ -90,9 +99,11 @@ def test_role_no_unused_service_permissions(iam_role: Role, snapshot: Snapshot, 
                                             collected_at: datetime) -> None:
     """Roles are not granted services they have not used for {service_activity.unused_days} days.
 
-    Service-linked roles are not listed; with ``roles.exclude_sso_roles`` the roles IAM Identity
-    Center manages (path /aws-reserved/sso.amazonaws.com/) are not applicable: fix their permission
-    sets instead. Roles created less than ``service_activity.unused_days`` ago are not applicable.
+    Service-linked roles are not listed (their service owns their permissions). An IAM Identity Center
+    role (path or ARN /aws-reserved/sso.amazonaws.com/) fails like any other, because an auditor wants
+    unused grants removed wherever they are defined; the fix names its permission set, since IAM refuses
+    to change the role. With ``roles.exclude_sso_roles`` such roles are not applicable. Roles created
+    within ``service_activity.unused_days`` are not applicable.
     """
     skip_excluded_sso_role(iam_role, settings)
     _check_unused_services(iam_role, snapshot, settings, collected_at, where=f"attached to role {iam_role.name}")

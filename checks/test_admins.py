@@ -12,6 +12,7 @@ from iam_compliance.analysis.accounts import (
     IDENTITY_CENTER_NOTE, Admin, administrators, counted, escalation_refs, own_permissions, removal_commands,
     self_admin_paths, verdict_how,
 )
+from iam_compliance import remediation
 from iam_compliance.analysis.administrators import admin_verdict
 from iam_compliance.analysis.escalation import Escalation
 from iam_compliance.analysis.inputs import principal_permissions
@@ -123,8 +124,7 @@ def test_admin_user_mfa_enabled(iam_user: User) -> None:
             f"{access} and {keys} active access key{'' if keys == 1 else 's'}). "
             f"It is an administrator through {verdict_how(verdict)}.",
             evidence={"mfa_active": False, "admin_through": [ref.describe() for ref in verdict.granted_by]},
-            remediation=f"aws iam enable-mfa-device --user-name {iam_user.name} --serial-number <device-arn> "
-                        "--authentication-code1 <code> --authentication-code2 <code>",
+            remediation=remediation.enable_virtual_mfa(iam_user),
         )
 
 
@@ -153,6 +153,9 @@ def test_principal_no_administrator_access(iam_principal: Principal, settings: S
     iam:PutRolePolicy, ...) or create a new default version of its own managed policy. ``admins.approved``
     takes names, ``kind/name`` or ARNs, with ``*`` globs (e.g. ``role/AWSReservedSSO_AdministratorAccess_*``).
     Service-linked roles are excluded; roles only workloads assume are included (an admin pipeline is a real risk).
+    An IAM Identity Center role fails like any other (an auditor wants every standing administrator named or
+    approved); its fix is in the permission set, since IAM refuses to detach or delete the role's policies.
+    The fix removes each policy that grants it, by name or ARN, from the principal or the group it comes through.
     """
     if is_approved(iam_principal, settings.admins.approved):
         return
@@ -167,8 +170,8 @@ def test_principal_no_administrator_access(iam_principal: Principal, settings: S
             f"{what} holds administrator access through {verdict_how(verdict)}, and is not listed in admins.approved.",
             evidence={"admin_through": [ref.describe() for ref in verdict.granted_by],
                       "conditions": sorted(verdict.conditional_keys), "approved": list(settings.admins.approved)},
-            remediation=" and ".join(removal_commands(iam_principal, verdict.granted_by))
-            + " (or add it to admins.approved)",
+            remediation=remediation.steps(*removal_commands(iam_principal, verdict.granted_by),
+                                          "Or, if it is a sanctioned administrator, add it to admins.approved."),
         )
     paths = self_admin_paths(iam_principal, perms)
     if paths:
@@ -177,6 +180,6 @@ def test_principal_no_administrator_access(iam_principal: Principal, settings: S
             f"{what} is not an administrator by its policies, but {who} one through IAM alone, and is not listed "
             f"in admins.approved: {' | '.join(_grants(e) for e in paths)}.",
             evidence={"self_admin_methods": [e.method.id for e in paths], "approved": list(settings.admins.approved)},
-            remediation=" and ".join(removal_commands(iam_principal, escalation_refs(paths)))
-            + " (or grant only the IAM actions needed, on other resources)",
+            remediation=remediation.steps(*removal_commands(iam_principal, escalation_refs(paths)),
+                                          "Or grant only the IAM actions needed, on other resources."),
         )

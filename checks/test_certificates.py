@@ -1,20 +1,28 @@
 """Certificate controls (catalogue section H): certificates on load balancer listeners, IAM server
 certificates and ACM certificates.
 
-"Days left" counts a started day as one, measured from the snapshot's collected_at: a certificate
-expiring 29 days and 23 hours after collection has 30 days left. A certificate whose expiry is at
-or before collected_at is expired.
+Remaining validity follows the suite's one convention (``iam_compliance.timeutil``), measured from the
+snapshot's collected_at: "fewer than N days left" means less than N x 24 hours, so a certificate expiring
+exactly 30 days after collection meets a 30-day rule and one expiring 29.5 days after does not. Sentences
+state completed days (29.5 days is "29 days"). A certificate whose expiry is at or before collected_at is
+expired.
+
+Renewing needs a new certificate from a certificate authority (or ACM's own renewal), so those fixes name the
+certificate and every listener to switch (``iam_compliance.remediation.switch_listener``, with the new
+certificate's ARN as the one value left to people); deleting an expired IAM server certificate first moves
+each listener that still presents it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from iam_compliance import remediation
 from iam_compliance.controls import Finding, control, not_applicable
 from iam_compliance.model.iam import ServerCertificate
-from iam_compliance.model.regional import AcmCertificate, ListenerUse, LoadBalancerCertificate, days_left, regional
+from iam_compliance.model.regional import AcmCertificate, ListenerUse, LoadBalancerCertificate, regional
 from iam_compliance.settings import Settings
-from iam_compliance.timeutil import age_days, short_date, to_iso
+from iam_compliance.timeutil import age_days, days_left, fewer_days_left_than, short_date, to_iso
 
 
 def _days(n: int) -> str:
@@ -26,7 +34,8 @@ def _when(expiry: datetime, now: datetime) -> str:
     if expiry <= now:
         ago = age_days(expiry, now)
         return f"expired {'today' if ago == 0 else _days(ago) + ' ago'}, on {short_date(expiry)}"
-    return f"expires in {_days(days_left(expiry, now))}, on {short_date(expiry)}"
+    left = days_left(expiry, now)
+    return f"expires in {_days(left) if left else 'less than a day'}, on {short_date(expiry)}"
 
 
 def _listeners(uses: list[ListenerUse]) -> str:
@@ -34,7 +43,6 @@ def _listeners(uses: list[ListenerUse]) -> str:
 
 
 def _elb_remediation(certificate: LoadBalancerCertificate) -> str:
-    use = certificate.uses[0]
     region = f"--region {certificate.region}"
     acm = certificate.acm
     if acm is not None and acm.type == "AMAZON_ISSUED":
@@ -44,14 +52,10 @@ def _elb_remediation(certificate: LoadBalancerCertificate) -> str:
         return (f"Re-import the renewed certificate under the same ARN, which every listener keeps using: "
                 f"aws acm import-certificate --certificate-arn {certificate.arn} --certificate fileb://cert.pem "
                 f"--private-key fileb://key.pem --certificate-chain fileb://chain.pem {region}")
-    if use.kind == "classic":
-        switch = (f"aws elb set-load-balancer-listener-ssl-certificate --load-balancer-name {use.load_balancer} "
-                  f"--load-balancer-port {use.port} --ssl-certificate-id <new certificate ARN> {region}")
-    else:
-        switch = (f"aws elbv2 modify-listener --listener-arn {use.listener_arn} "
-                  f"--certificates CertificateArn=<new certificate ARN> {region}")
-    return (f"Issue a replacement in ACM (aws acm request-certificate ... {region}) or upload one to IAM "
-            f"(aws iam upload-server-certificate ...), then switch every listener to it, e.g. {switch}")
+    return remediation.steps(
+        f"Issue a replacement in ACM (aws acm request-certificate, {region}) or upload one to IAM "
+        "(aws iam upload-server-certificate), then switch every listener to it:",
+        *(remediation.switch_listener(use, certificate.arn) for use in certificate.uses))
 
 
 @control(
@@ -76,7 +80,7 @@ def test_elb_certificate_not_expiring(elb_certificate: LoadBalancerCertificate, 
     expiry = elb_certificate.expiration
     left = days_left(expiry, collected_at)
     expired = expiry <= collected_at
-    if expired or left < minimum:
+    if expired or fewer_days_left_than(expiry, collected_at, minimum):
         severity = "high" if expired else "medium"
         consequence = ("clients of these listeners are refused or warned now" if expired
                        else f"renew at least {_days(minimum)} before expiry")
@@ -120,8 +124,9 @@ def test_iam_server_certificate_not_expired(server_certificate: ServerCertificat
         f"IAM server certificate {server_certificate.name} {_when(expiry, collected_at)}; {usage}.",
         evidence={"expiration": to_iso(expiry), "listeners": [use.describe() for use in uses],
                   "regions_not_read": unread},
-        remediation=f"aws iam delete-server-certificate --server-certificate-name {server_certificate.name}"
-                    + (" (after moving its listeners to a valid certificate)" if uses else ""),
+        remediation=remediation.steps(
+            *(remediation.switch_listener(use, server_certificate.arn) for use in uses),
+            f"aws iam delete-server-certificate --server-certificate-name {server_certificate.name}"),
     )
 
 
@@ -147,7 +152,7 @@ def test_acm_certificate_renewed(acm_certificate: AcmCertificate, settings: Sett
     minimum = settings.certificates.acm_days_to_expiration
     expiry = acm_certificate.not_after
     left = days_left(expiry, collected_at)
-    if expiry <= collected_at or left < minimum:
+    if expiry <= collected_at or fewer_days_left_than(expiry, collected_at, minimum):
         use = "in use" if acm_certificate.in_use else "not in use"
         region = f"--region {acm_certificate.region}"
         if acm_certificate.type == "AMAZON_ISSUED":

@@ -15,7 +15,8 @@ from iam_compliance.analysis.escalation import Escalation, blocked, escalations
 from iam_compliance.analysis.inputs import principal_escalations, principal_permissions
 from iam_compliance.controls import Finding, control, not_applicable
 from iam_compliance.model.iam import ManagedPolicy, Role, User
-from iam_compliance.model.principals import InlinePolicy, attached_to, boundary_only, detach_command
+from iam_compliance.model.principals import InlinePolicy, attached_to, boundary_only
+from iam_compliance.remediation import remove_policy
 
 REFS = {"prowler": ("iam_policy_allows_privilege_escalation", "iam_inline_policy_allows_privilege_escalation")}
 
@@ -109,7 +110,7 @@ def test_policy_no_privilege_escalation(iam_policy: ManagedPolicy | InlinePolicy
         owner = iam_policy.owner
         holders = f"{owner.kind} {owner.name}"
         fix = (f"aws iam put-{owner.kind}-policy --{owner.kind}-name {owner.name} --policy-name {iam_policy.name} "
-               f"--policy-document file://narrower.json (or {detach_command(owner, inline_name=iam_policy.name)})")
+               f"--policy-document file://narrower.json (or {remove_policy(owner, inline_name=iam_policy.name)})")
     else:
         holders = ", ".join(attached_to(snapshot, iam_policy.arn)) or "nothing (unattached)"
         fix = (f"aws iam create-policy-version --policy-arn {iam_policy.arn} --policy-document file://narrower.json "

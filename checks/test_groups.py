@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from iam_compliance import remediation
 from iam_compliance.controls import Finding, control
 from iam_compliance.model.iam import Group
 
@@ -16,13 +17,15 @@ def test_group_has_users(iam_group: Group) -> None:
     """Groups without users are removed.
 
     GetAccountAuthorizationDetails lists no group members; membership is read from each user's GroupList.
+    The fix deletes the group's inline policies and detaches its managed policies by name and ARN, then
+    deletes the group (DeleteGroup refuses a group that still has policies).
     """
     if not iam_group.member_names:
         raise Finding(
             f"Group {iam_group.name} has no users; its {len(iam_group.attached_policy_arns)} attached and "
             f"{len(iam_group.inline_policies)} inline policies grant nothing but remain to be misused.",
             evidence={"members": [], "attached_policies": iam_group.attached_policy_arns},
-            remediation=f"aws iam delete-group --group-name {iam_group.name} (after detaching its policies)",
+            remediation=remediation.delete_group(iam_group),
         )
 
 
@@ -45,6 +48,7 @@ def test_group_no_inline_policies(iam_group: Group) -> None:
             f"Group {iam_group.name} has {len(names)} inline polic{'y' if len(names) == 1 else 'ies'}: "
             f"{', '.join(names)}.",
             evidence={"inline_policies": names, "members": iam_group.member_names},
-            remediation=f"aws iam delete-group-policy --group-name {iam_group.name} --policy-name {names[0]} "
-                        "(after moving its permissions to a managed policy)",
+            remediation=remediation.steps(
+                f"Move the permissions of {', '.join(names)} into a customer managed policy attached to the group, "
+                "then:", *(remediation.remove_policy(iam_group, inline_name=name) for name in names)),
         )

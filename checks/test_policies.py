@@ -11,8 +11,9 @@ from iam_compliance.analysis.administrators import PEOPLE
 from iam_compliance.analysis.documents import full_admin_statements, service_wildcards
 from iam_compliance.controls import Finding, control, not_applicable
 from iam_compliance.model.iam import Account, ManagedPolicy, Principal
+from iam_compliance import remediation
 from iam_compliance.model.principals import (
-    InlinePolicy, attached_to, aws_managed_arn, boundary_only, detach_command, principal_id,
+    InlinePolicy, attached_to, aws_managed_arn, boundary_only, owner_of, principal_id, principals,
 )
 from iam_compliance.settings import FullAdminScope, Settings
 
@@ -33,6 +34,22 @@ def _full_admin_applies(policy: ManagedPolicy | InlinePolicy, scope: FullAdminSc
         not_applicable(f"policy {policy.name} is used only as a permissions boundary, which grants nothing by itself.")
 
 
+def narrow_policy_fix(policy: ManagedPolicy | InlinePolicy) -> str:
+    """Replace the policy with a narrower document, where the policy lives (AWS-managed ones are detached)."""
+    write = "Write narrower.json with only the actions and resources the holders need, then:"
+    if isinstance(policy, InlinePolicy):
+        owner = policy.owner
+        if owner_of(owner) is not None:
+            return remediation.remove_policy(owner, inline_name=policy.name)
+        return remediation.steps(write, remediation.put_inline_policy(owner, policy.name, "narrower.json"))
+    if not policy.aws_managed:
+        return remediation.steps(write, remediation.new_default_version(policy, "narrower.json"))
+    principals_by_id = principals(policy.snapshot)
+    holders = [principals_by_id[key] for key in attached_to(policy.snapshot, policy.arn)]
+    return remediation.steps("Grant the holders narrower policies, then detach it:",
+                             *(remediation.remove_policy(holder, policy.arn) for holder in holders))
+
+
 @control(
     "policy_no_full_admin", severity="high", sources=["authorization_details"],
     headline="Policy allows every action on every resource",
@@ -50,29 +67,29 @@ def test_policy_no_full_admin(iam_policy: ManagedPolicy | InlinePolicy, settings
     inline policy: they are always in force, and CIS 1.15's aim is that nobody holds ``*:*`` by any
     route. ``securityhub`` follows IAM.1: customer managed policies, attached or not, except those used
     only as permissions boundaries. Allow + NotAction is not full admin here (see the admin checks).
+
+    The fix writes a narrower document where the policy lives: put-<kind>-policy for an inline policy,
+    create-policy-version --set-as-default for a customer managed one (first deleting its oldest version
+    when it already has the five IAM allows), detach-<kind>-policy from each holder for an AWS-managed one.
+    An inline policy of an IAM Identity Center role still fails (the role grants it to every person assigned
+    the permission set); its fix is in the permission set, since IAM refuses to change the role.
     """
     _full_admin_applies(iam_policy, settings.policies.full_admin_scope)
     if isinstance(iam_policy, InlinePolicy):
         owner = iam_policy.owner
         what, document = f"Inline policy {iam_policy.name} of {owner.kind} {owner.name}", iam_policy.document
         holders = [principal_id(owner)]
-        remediation = (f"aws iam put-{owner.kind}-policy --{owner.kind}-name {owner.name} --policy-name "
-                       f"{iam_policy.name} --policy-document file://narrower.json "
-                       f"(or {detach_command(owner, inline_name=iam_policy.name)})")
     else:
         kind = "AWS-managed policy" if iam_policy.aws_managed else "Managed policy"
         what, document = f"{kind} {iam_policy.name}", iam_policy.default_document
         holders = attached_to(iam_policy.snapshot, iam_policy.arn)
-        remediation = (f"aws iam create-policy-version --policy-arn {iam_policy.arn} --policy-document "
-                       "file://narrower.json --set-as-default" if not iam_policy.aws_managed else
-                       f"Detach it from {', '.join(holders) or 'every holder'} and grant narrower policies instead.")
     grants = [f"{s.label}: {s.describe()}" for s in full_admin_statements(document, what)]
     if grants:
         raise Finding(
             f"{what} allows every action on every resource ({'; '.join(grants)}). "
             f"Attached to: {', '.join(holders) or 'nothing (unattached)'}.",
             evidence={"statements": grants, "attached_to": holders},
-            remediation=remediation,
+            remediation=narrow_policy_fix(iam_policy),
         )
 
 
@@ -107,8 +124,9 @@ def test_customer_policy_no_service_wildcard(managed_policy: ManagedPolicy) -> N
             f"({'; '.join(w.describe() for w in found)}).",
             evidence={"services": granted, "all_services_except": excepted,
                       "statements": [w.describe() for w in found]},
-            remediation=f"aws iam create-policy-version --policy-arn {managed_policy.arn} "
-                        "--policy-document file://specific-actions.json --set-as-default",
+            remediation=remediation.steps(
+                "Write specific-actions.json with the actions needed in place of each service:*, then:",
+                remediation.new_default_version(managed_policy, "specific-actions.json")),
         )
 
 
@@ -124,14 +142,16 @@ def test_cloudshell_full_access_not_attached(iam_principal: Principal) -> None:
 
     The policy allows uploading and downloading files through CloudShell, a data exfiltration path.
     One item per user, group and role (service-linked roles excluded), so each holder is its own
-    finding; a user holding it through a group is reported on the group's item.
+    finding; a user holding it through a group is reported on the group's item. An IAM Identity Center
+    role fails too (everyone assigned its permission set can use CloudShell); its fix is to remove the
+    policy from the permission set, since IAM refuses detach-role-policy on the role.
     """
     arn = aws_managed_arn(iam_principal.snapshot, "AWSCloudShellFullAccess")
     if arn in iam_principal.attached_policy_arns:
         raise Finding(
             f"{iam_principal.kind.capitalize()} {iam_principal.name} has AWSCloudShellFullAccess attached ({arn}).",
             evidence={"policy_arn": arn},
-            remediation=detach_command(iam_principal, arn),
+            remediation=remediation.remove_policy(iam_principal, arn),
         )
 
 
@@ -159,4 +179,5 @@ def test_support_role_exists(account: Account) -> None:
         f"Account {account.id} has no role people can assume with AWSSupportAccess attached"
         + (f" ({others})." if others else "."),
         evidence={"policy_arn": arn, "roles_with_policy": {name: who.reason for name, who in holders.items()}},
+        remediation=remediation.support_role(account.snapshot),
     )

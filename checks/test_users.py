@@ -1,8 +1,9 @@
 """IAM user controls (catalogue section D): one item per IAM user (root excluded), per access key or per
 signing certificate.
 
-Ages are whole days from a timestamp to the snapshot's collected_at. "Older than N days" means an
-age above N: a credential exactly N days old passes, one N+1 days old fails.
+Ages are measured from a timestamp to the snapshot's collected_at with the suite's one convention
+(``iam_compliance.timeutil``): "older than N days" means more than N x 24 hours, so a credential exactly
+N days old passes and one N days and one second old fails. Sentences state completed days.
 """
 
 from __future__ import annotations
@@ -11,15 +12,38 @@ from datetime import datetime
 
 import pytest
 
+from iam_compliance import remediation
 from iam_compliance.controls import Finding, control, not_applicable
-from iam_compliance.model.iam import CredentialRow, User
+from iam_compliance.model.activity import user_credential_events
+from iam_compliance.model.iam import CannotEvaluate, CredentialRow, User
 from iam_compliance.model.credentials import AccessKey, SigningCertificate, UserCredential, user_access_keys
 from iam_compliance.settings import Settings
-from iam_compliance.timeutil import age_days, short_date
+from iam_compliance.timeutil import age_days, older_than, short_date
 
 
 def _days(n: int) -> str:
     return f"{n} day{'' if n == 1 else 's'}"
+
+
+def _last_activity_of(key: AccessKey) -> datetime:
+    """When the key was last used, else created: the key to keep is the one most recently in use."""
+    try:
+        return key.last_used or key.created
+    except CannotEvaluate:
+        return key.created
+
+
+def _delete_all_keys_but_one(user: User, active_only: bool) -> str:
+    """Delete every (active) key but the one used most recently; a listing line when the keys are unknown."""
+    try:
+        keys = [key for key in user_access_keys(user.snapshot, user.name) if key.active or not active_only]
+    except CannotEvaluate:
+        keys = []
+    if len(keys) < 2:
+        return (f"aws iam list-access-keys --user-name {user.name}\n"
+                f"aws iam delete-access-key --user-name {user.name} --access-key-id <id of the key no longer needed>")
+    keep = max(keys, key=_last_activity_of)
+    return remediation.steps(*(remediation.delete_access_key(user.name, key.id) for key in keys if key is not keep))
 
 
 def _require_active(credential: UserCredential) -> None:
@@ -32,10 +56,10 @@ def _require_rotated(
 ) -> None:
     """Fail when an active credential was created (or uploaded) more than ``limit`` days ago."""
     age = age_days(since, now)
-    if age > limit:
+    if older_than(since, now, limit):
         raise Finding(
             f"{credential.noun.capitalize()} {credential.id} of user {credential.user_name} is active and was {verb} "
-            f"{age} days ago on {short_date(since)}; active {credential.noun}s must be rotated within {limit} days.",
+            f"{_days(age)} ago on {short_date(since)}; active {credential.noun}s must be rotated within {limit} days.",
             evidence={verb: since.isoformat(), "age_days": age, "limit_days": limit},
             remediation=remediation,
         )
@@ -65,8 +89,7 @@ def test_user_console_mfa_enabled(iam_user: User) -> None:
             f"User {iam_user.name} can sign in to the console with a password but has no MFA device "
             "(credential report: password_enabled=true, mfa_active=false).",
             evidence={"password_enabled": True, "mfa_active": False},
-            remediation=f"aws iam enable-mfa-device --user-name {iam_user.name} --serial-number <device-arn> "
-                        "--authentication-code1 <code> --authentication-code2 <code>",
+            remediation=remediation.enable_virtual_mfa(iam_user),
         )
 
 
@@ -83,6 +106,7 @@ def test_user_at_most_one_access_key(iam_user: User, settings: Settings) -> None
     credential report's access_key_N_active columns. Two active keys are only justified during a
     rotation, which should take hours, not weeks. ``strict`` counts keys of any status, as listed
     by ListAccessKeys (an inactive key left behind is still a credential that can be re-enabled).
+    The fix deletes every key but the one used most recently (by id, from ListAccessKeys).
     """
     if settings.users.access_key_count_mode == "strict":
         keys = user_access_keys(iam_user.snapshot, iam_user.name)
@@ -92,7 +116,7 @@ def test_user_at_most_one_access_key(iam_user: User, settings: Settings) -> None
                 f"User {iam_user.name} has {len(keys)} access keys: {listed}; "
                 "users.access_key_count_mode is strict, so keys of any status count.",
                 evidence={"access_keys": {k.id: k.status for k in keys}},
-                remediation=f"aws iam delete-access-key --user-name {iam_user.name} --access-key-id <unused key>",
+                remediation=_delete_all_keys_but_one(iam_user, active_only=False),
             )
         return
     active = iam_user.credentials.active_access_key_slots
@@ -101,8 +125,7 @@ def test_user_at_most_one_access_key(iam_user: User, settings: Settings) -> None
             f"User {iam_user.name} has {len(active)} active access keys "
             f"(credential report slots {', '.join(map(str, active))} active).",
             evidence={"active_key_slots": active},
-            remediation=f"aws iam list-access-keys --user-name {iam_user.name}, then "
-                        f"aws iam delete-access-key --user-name {iam_user.name} --access-key-id <unused key>",
+            remediation=_delete_all_keys_but_one(iam_user, active_only=True),
         )
 
 
@@ -127,15 +150,11 @@ def test_user_no_inline_policies(iam_user: User, settings: Settings) -> None:
             f"User {iam_user.name} has {len(names)} inline "
             f"polic{'y' if len(names) == 1 else 'ies'}: {', '.join(names)}.",
             evidence={"inline_policies": names},
-            remediation=f"aws iam delete-user-policy --user-name {iam_user.name} --policy-name {names[0]} "
-                        "(after moving its permissions to a group's managed policy)",
+            remediation=remediation.steps(
+                f"Move the permissions of {', '.join(names)} into a managed policy attached to a group of the user, "
+                "then delete the inline policies:",
+                *(remediation.remove_policy(iam_user, inline_name=name) for name in names)),
         )
-
-
-def _last_activity(credentials: CredentialRow) -> tuple[datetime, str] | None:
-    """The latest console sign-in or access-key use in the credential report, and which credential it was."""
-    uses = [(use.when, use.credential) for use in credentials.last_uses()]
-    return max(uses) if uses else None
 
 
 @control(
@@ -143,38 +162,47 @@ def _last_activity(credentials: CredentialRow) -> tuple[datetime, str] | None:
     headline="User inactive for more than {users.inactivity_days} days",
     refs={"seed": 9},
     remediation="Delete the user once nobody needs it: remove its login profile, access keys, signing certificates, "
-                "MFA devices, group memberships and policies, then aws iam delete-user.",
+                "SSH public keys, service-specific credentials, MFA devices, policies and group memberships, then "
+                "aws iam delete-user.",
 )
 def test_user_has_recent_activity(iam_user: User, settings: Settings, collected_at: datetime) -> None:
     """Users with no console sign-in and no access-key use for {users.inactivity_days} days are removed.
 
-    Last activity is the latest of the credential report's password_last_used and
-    access_key_N_last_used_date (no_information and N/A mean no use). A user that is itself no older
-    than ``users.inactivity_days`` is not applicable: new users get the threshold as grace period,
-    so a user that was never used fails on the day it becomes older than the threshold.
+    A user is inactive only when nothing it holds was created, changed or used within
+    ``users.inactivity_days``: read from its credential report row, the latest of the user's creation,
+    password_last_changed and password_last_used, each access key's last_rotated (created) and
+    last_used_date, and each signing certificate's last_rotated (uploaded). So a long-lived user whose
+    first access key was issued last week is active. A user created within the window is not applicable
+    (the grace period for new users). Ages follow the suite's convention: inactive means the latest
+    event is more than N x 24 h before collected_at.
+
+    The fix is the whole sequence DeleteUser needs (``iam_compliance.remediation.delete_user``): the login
+    profile, access keys and signing certificates by id, virtual MFA devices by serial number, inline and
+    attached policies and group memberships from the snapshot; SSH public keys, service-specific
+    credentials (not collected) and MFA devices the snapshot cannot name (hardware, or an unreadable
+    listing) by list-then-delete loops that do nothing when there are none.
     """
     credentials = iam_user.credentials
     limit = settings.users.inactivity_days
     created = credentials.created
     age = age_days(created, collected_at)
-    if age <= limit:
+    if not older_than(created, collected_at, limit):
         not_applicable(f"user {iam_user.name} was created {_days(age)} ago on {short_date(created)}, "
                        f"within the {limit}-day grace period for new users.")
-    last = _last_activity(credentials)
-    if last is None:
+    latest = user_credential_events(credentials)[0]  # the user's creation is always one
+    if older_than(latest.when, collected_at, limit):
+        idle = age_days(latest.when, collected_at)
+        if latest.what == "user created":
+            sentence = (f"User {iam_user.name} has had no credential created, changed or used since it was created "
+                        f"{_days(idle)} ago on {short_date(created)}")
+        else:
+            sentence = (f"User {iam_user.name} has had no credential created, changed or used for {_days(idle)} "
+                        f"(latest: {latest.what} on {short_date(latest.when)})")
         raise Finding(
-            f"User {iam_user.name} has never signed in to the console or used an access key since it was created "
-            f"{age} days ago on {short_date(created)}; users inactive for more than {limit} days should be removed.",
-            evidence={"user_creation_time": created.isoformat(), "last_activity": None, "limit_days": limit},
-        )
-    when, what = last
-    idle = age_days(when, collected_at)
-    if idle > limit:
-        raise Finding(
-            f"User {iam_user.name} has not signed in to the console or used an access key for {idle} days "
-            f"(last activity: {what} on {short_date(when)}); users inactive for more than {limit} days "
-            "should be removed.",
-            evidence={"last_activity": when.isoformat(), "credential": what, "idle_days": idle, "limit_days": limit},
+            f"{sentence}; users inactive for more than {limit} days should be removed.",
+            evidence={"latest_event": latest.what, "latest_event_time": latest.when.isoformat(),
+                      "user_creation_time": created.isoformat(), "idle_days": idle, "limit_days": limit},
+            remediation=remediation.delete_user(iam_user),
         )
 
 
@@ -199,8 +227,7 @@ def test_user_mfa_enabled(iam_user: User, settings: Settings) -> None:
             f"User {iam_user.name} has no MFA device (credential report: mfa_active=false); "
             "users.mfa_scope is all, so every user needs one.",
             evidence={"mfa_active": False, "password_enabled": iam_user.credentials.password_enabled},
-            remediation=f"aws iam enable-mfa-device --user-name {iam_user.name} --serial-number <device-arn> "
-                        "--authentication-code1 <code> --authentication-code2 <code>",
+            remediation=remediation.enable_virtual_mfa(iam_user),
         )
 
 
@@ -221,9 +248,11 @@ def test_user_access_key_rotated(access_key: AccessKey, settings: Settings, coll
     _require_active(access_key)
     _require_rotated(
         access_key, access_key.created, "created", settings.users.access_key_max_age_days, collected_at,
-        remediation=f"aws iam create-access-key --user-name {user}; move the workload to the new key; then "
-                    f"aws iam update-access-key --user-name {user} --access-key-id {access_key.id} --status Inactive "
-                    f"and aws iam delete-access-key --user-name {user} --access-key-id {access_key.id}",
+        remediation=remediation.steps(
+            f"aws iam create-access-key --user-name {user}",
+            "Move the workload to the new key, then:",
+            remediation.deactivate_access_key(user, access_key.id),
+            remediation.delete_access_key(user, access_key.id)),
     )
 
 
@@ -247,8 +276,10 @@ def test_user_signing_certificate_rotated(
     _require_active(certificate)
     _require_rotated(
         certificate, certificate.uploaded, "uploaded", settings.users.signing_certificate_max_age_days, collected_at,
-        remediation=f"aws iam upload-signing-certificate --user-name {user} --certificate-body file://new-cert.pem; "
-                    f"then aws iam delete-signing-certificate --user-name {user} --certificate-id {certificate.id}",
+        remediation=remediation.steps(
+            f"aws iam upload-signing-certificate --user-name {user} --certificate-body file://new-signing-cert.pem",
+            "Move the certificate's users to the new one (new-signing-cert.pem is a new X.509 certificate), then:",
+            f"aws iam delete-signing-certificate --user-name {user} --certificate-id {certificate.id}"),
     )
 
 
@@ -271,23 +302,23 @@ def test_user_unused_access_key_disabled(access_key: AccessKey, settings: Settin
     _require_active(access_key)
     limit = settings.users.unused_access_key_days
     last_used = access_key.last_used
-    fix = f"aws iam update-access-key --user-name {user} --access-key-id {access_key.id} --status Inactive"
+    fix = remediation.deactivate_access_key(user, access_key.id)
     if last_used is None:
         age = age_days(access_key.created, collected_at)
-        if age > limit:
+        if older_than(access_key.created, collected_at, limit):
             raise Finding(
                 f"Access key {access_key.id} of user {user} is active but has never been used since it was created "
-                f"{age} days ago on {short_date(access_key.created)} ({access_key.last_used_from}); keys unused "
+                f"{_days(age)} ago on {short_date(access_key.created)} ({access_key.last_used_from}); keys unused "
                 f"for more than {limit} days must be disabled.",
                 evidence={"created": access_key.created.isoformat(), "last_used": None, "limit_days": limit},
                 remediation=fix,
             )
         return
     idle = age_days(last_used, collected_at)
-    if idle > limit:
+    if older_than(last_used, collected_at, limit):
         where = f", {access_key.last_used_where}" if access_key.last_used_where else ""
         raise Finding(
-            f"Access key {access_key.id} of user {user} is active but was last used {idle} days ago on "
+            f"Access key {access_key.id} of user {user} is active but was last used {_days(idle)} ago on "
             f"{short_date(last_used)}{where} ({access_key.last_used_from}); keys unused for more than {limit} days "
             "must be disabled.",
             evidence={"last_used": last_used.isoformat(), "idle_days": idle, "limit_days": limit},
@@ -313,14 +344,14 @@ def test_user_no_inactive_access_keys(access_key: AccessKey, settings: Settings,
         not_applicable(f"access key {access_key.id} of user {user} is active.")
     grace = settings.users.inactive_access_key_grace_days
     age = age_days(access_key.created, collected_at)
-    if grace == 0 or age > grace:
+    if grace == 0 or older_than(access_key.created, collected_at, grace):
         rule = ("users.inactive_access_key_grace_days is 0, so inactive keys must be deleted" if grace == 0 else
                 f"inactive keys older than {grace} days must be deleted")
         raise Finding(
-            f"Access key {access_key.id} of user {user} is inactive and was created {age} days ago on "
+            f"Access key {access_key.id} of user {user} is inactive and was created {_days(age)} ago on "
             f"{short_date(access_key.created)}; {rule} (IAM records no deactivation date, so the key's age is used).",
             evidence={"status": access_key.status, "created": access_key.created.isoformat(), "grace_days": grace},
-            remediation=f"aws iam delete-access-key --user-name {user} --access-key-id {access_key.id}",
+            remediation=remediation.delete_access_key(user, access_key.id),
         )
 
 
@@ -341,14 +372,14 @@ def test_user_console_password_used(iam_user: User, settings: Settings, collecte
     if not credentials.password_enabled:
         not_applicable(f"user {iam_user.name} has no console password.")
     limit = settings.users.unused_password_days
-    fix = f"aws iam delete-login-profile --user-name {iam_user.name}"
+    fix = remediation.delete_login_profile(iam_user)
     last_used = credentials.password_last_used
     if last_used is None:
         changed = credentials.password_last_changed("password_enabled is true")
         age = age_days(changed, collected_at)
-        if age > limit:
+        if older_than(changed, collected_at, limit):
             raise Finding(
-                f"User {iam_user.name} has a console password that has never been used since it was set {age} days "
+                f"User {iam_user.name} has a console password that has never been used since it was set {_days(age)} "
                 f"ago on {short_date(changed)}; passwords unused for more than {limit} days must be disabled.",
                 evidence={"password_last_used": credentials.text(CredentialRow.PASSWORD_LAST_USED),
                           "password_last_changed": changed.isoformat(), "limit_days": limit},
@@ -356,9 +387,9 @@ def test_user_console_password_used(iam_user: User, settings: Settings, collecte
             )
         return
     idle = age_days(last_used, collected_at)
-    if idle > limit:
+    if older_than(last_used, collected_at, limit):
         raise Finding(
-            f"User {iam_user.name} last signed in to the console {idle} days ago on {short_date(last_used)}; "
+            f"User {iam_user.name} last signed in to the console {_days(idle)} ago on {short_date(last_used)}; "
             f"passwords unused for more than {limit} days must be disabled.",
             evidence={"password_last_used": last_used.isoformat(), "idle_days": idle, "limit_days": limit},
             remediation=fix,
@@ -376,7 +407,9 @@ def test_user_no_attached_managed_policies(iam_user: User) -> None:
     """Users get permissions only through groups, with no managed policy attached directly.
 
     Read from GetAccountAuthorizationDetails AttachedManagedPolicies; inline policies are covered by
-    user_no_inline_policies.
+    user_no_inline_policies. The fix adds the user to a group that already has the policy attached when
+    the account has one (named from the snapshot), else attaches the policy to a group (whose name only
+    people can choose), then detaches the policy from the user.
     """
     arns = sorted(iam_user.attached_policy_arns)
     if arns:
@@ -385,9 +418,35 @@ def test_user_no_attached_managed_policies(iam_user: User) -> None:
             f"User {iam_user.name} has {len(arns)} managed "
             f"polic{'y' if len(arns) == 1 else 'ies'} attached directly: {names}; permissions should come from groups.",
             evidence={"attached_policies": arns},
-            remediation=f"aws iam add-user-to-group --user-name {iam_user.name} --group-name <group granting it>, then "
-                        f"aws iam detach-user-policy --user-name {iam_user.name} --policy-arn {arns[0]}",
+            remediation=remediation.steps(*_move_to_groups(iam_user, arns)),
         )
+
+
+def _move_to_groups(user: User, arns: list[str]) -> list[str]:
+    """For each policy: join a group that has it (or give it to one), then detach it from the user."""
+    groups = user.snapshot.groups
+    lines: list[str] = []
+    for arn in arns:
+        holders = sorted(name for name, group in groups.items() if arn in group.attached_policy_arns)
+        if not holders:
+            lines.append(f"aws iam attach-group-policy --group-name <group for {user.name}'s job> --policy-arn {arn}")
+            holders = [f"<group for {user.name}'s job>"]
+        if holders[0] not in user.group_names:
+            lines.append(f"aws iam add-user-to-group --user-name {user.name} --group-name {holders[0]}")
+        lines.append(remediation.remove_policy(user, arn))
+    return list(dict.fromkeys(lines))
+
+
+def _delete_never_used_keys(user: User, count: int) -> str:
+    """Delete the user's active keys that were never used (by id, from ListAccessKeys and their last use)."""
+    try:
+        keys = [key for key in user_access_keys(user.snapshot, user.name) if key.active and key.last_used is None]
+    except CannotEvaluate:
+        keys = []
+    if len(keys) != count:
+        return (f"aws iam list-access-keys --user-name {user.name}\n"
+                f"aws iam delete-access-key --user-name {user.name} --access-key-id <id of the never used key>")
+    return remediation.steps(*(remediation.delete_access_key(user.name, key.id) for key in keys))
 
 
 @control(
@@ -417,6 +476,5 @@ def test_user_no_access_keys_from_initial_setup(iam_user: User) -> None:
             f"key{'s' if len(unused) > 1 else ''} that {'were' if len(unused) > 1 else 'was'} never used "
             f"(credential report {created}); keys should be created only when a user needs them.",
             evidence={"password_enabled": True, "unused_active_key_slots": unused},
-            remediation=f"aws iam list-access-keys --user-name {iam_user.name}, then "
-                        f"aws iam delete-access-key --user-name {iam_user.name} --access-key-id <never used key>",
+            remediation=_delete_never_used_keys(iam_user, len(unused)),
         )

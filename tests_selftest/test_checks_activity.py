@@ -7,6 +7,7 @@ from dataclasses import replace
 from iam_compliance.simulated.moto_account.builder import allow
 from tests_selftest.harness import SELFTEST_OPTIONS
 from tests_selftest.test_collect_activity import fast_polling  # noqa: F401 - autouse fixture
+from tests_selftest.clock import SECOND, exact_collection_clock  # noqa: F401 - autouse fixture: exact ages
 
 WITH_ACTIVITY = replace(SELFTEST_OPTIONS, service_activity=True)
 SSO_PATH = "/aws-reserved/sso.amazonaws.com/"
@@ -38,13 +39,11 @@ def test_user_no_unused_service_permissions(aws, audit):
         "aws iam get-service-last-accessed-details --job-id $(aws iam generate-service-last-accessed-details "
         "--arn arn:aws:iam::123456789012:user/stale --query JobId --output text)"
     )
-    assert result.outcome("user_no_unused_service_permissions", "created-at-limit") == "failed"
-    assert result.message("user_no_unused_service_permissions", "created-at-limit").startswith(
-        "User created-at-limit is allowed to use 1 service it has not used in the last 90 days: ec2 (never"
-    )
+    # created exactly 90 days ago: still within the window it is given to use its permissions
+    assert result.outcome("user_no_unused_service_permissions", "created-at-limit") == "skipped"
     assert result.outcome("user_no_unused_service_permissions", "new") == "skipped"
     assert result.message("user_no_unused_service_permissions", "new") == (
-        "Not applicable: user new was created 89 days ago, less than service_activity.unused_days (90); "
+        "Not applicable: user new was created 89 days ago, within service_activity.unused_days (90); "
         "it has not had that long to use its permissions."
     )
 
@@ -78,7 +77,7 @@ def test_role_no_unused_service_permissions(aws, audit):
     aws.role("AWSServiceRoleForSupport", path="/aws-service-role/support.amazonaws.com/", age_days=400)
     result = audit("role_no_unused_service_permissions", options=WITH_ACTIVITY)
     assert result.outcome("role_no_unused_service_permissions", "busy") == "passed"
-    assert result.outcome("role_no_unused_service_permissions", "created-at-limit") == "passed"
+    assert result.outcome("role_no_unused_service_permissions", "created-at-limit") == "skipped"
     assert result.outcome("role_no_unused_service_permissions", "stale") == "failed"
     assert result.message("role_no_unused_service_permissions", "stale").startswith(
         "Role stale is allowed to use 1 service it has not used in the last 90 days: "
@@ -88,6 +87,8 @@ def test_role_no_unused_service_permissions(aws, audit):
     assert result.outcome("role_no_unused_service_permissions", "new") == "skipped"
     assert "role new was created 10 days ago" in result.message("role_no_unused_service_permissions", "new")
     assert result.outcome("role_no_unused_service_permissions", SSO_ROLE) == "failed"
+    assert "Fix: Remove s3 from the policies of IAM Identity Center permission set ReadOnly (IAM refuses to change " \
+        f"role {SSO_ROLE})" in result.message("role_no_unused_service_permissions", SSO_ROLE)
     assert "AWSServiceRoleForSupport" not in result.entities("role_no_unused_service_permissions")
     excluded = audit("role_no_unused_service_permissions", options=WITH_ACTIVITY,
                      args=["--set", "roles.exclude_sso_roles=true"])
@@ -133,3 +134,19 @@ def test_turned_off_collection_skips_both_checks(aws, audit):
     assert result.message("user_no_unused_service_permissions", "stale") == reason
     assert result.outcome("role_no_unused_service_permissions", "stale-role") == "skipped"
     assert result.message("role_no_unused_service_permissions", "stale-role") == reason
+
+
+def test_unused_service_boundaries(aws, audit):
+    """A service last used exactly 90 days ago (or 90 days - 1 s) is in use; 90 days + 1 s ago is not."""
+    for label, offset in (("exact", 0), ("over", SECOND), ("under", -SECOND)):
+        aws.user(f"user-{label}", age_days=400)
+        aws.service_activity(f"user-{label}", {"s3": 90 + offset})
+        aws.role(f"role-{label}", age_days=400)
+        aws.service_activity(f"role-{label}", {"s3": 90 + offset})
+    aws.user("created-over", age_days=90 + SECOND)
+    aws.service_activity("created-over", {"s3": None})
+    result = audit("user_no_unused_service_permissions", "role_no_unused_service_permissions", options=WITH_ACTIVITY)
+    for label, outcome in (("exact", "passed"), ("over", "failed"), ("under", "passed")):
+        assert result.outcome("user_no_unused_service_permissions", f"user-{label}") == outcome, label
+        assert result.outcome("role_no_unused_service_permissions", f"role-{label}") == outcome, label
+    assert result.outcome("user_no_unused_service_permissions", "created-over") == "failed"

@@ -140,7 +140,8 @@ def test_principal_no_administrator_access(aws, audit):
     assert result.message("principal_no_administrator_access", "group/admins").startswith(
         "Group admins (members: alice) holds administrator access through managed policy AdministratorAccess "
         f"({ADMIN_ARN}, version v1), statement 1, and is not listed in admins.approved.\n"
-        f"Fix: aws iam detach-group-policy --group-name admins --policy-arn {ADMIN_ARN} (or add it to admins.approved)"
+        f"Fix: aws iam detach-group-policy --group-name admins --policy-arn {ADMIN_ARN}\n"
+        "Or, if it is a sanctioned administrator, add it to admins.approved."
     )
     assert result.outcome("principal_no_administrator_access", "group/mfa-admins") == "failed"
     assert "only when conditions on aws:MultiFactorAuthPresent hold" in result.message("principal_no_administrator_access", "group/mfa-admins")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from iam_compliance.collection.collector import collect
 from tests_selftest.harness import audit_snapshot, moto_session
 from tests_selftest.regional_audit import TWO_REGIONS, audit_failing_region
+from tests_selftest.clock import SECOND, exact_collection_clock  # noqa: F401 - autouse fixture: exact ages
 
 
 def acm_id(region: str, domain: str, arn: str) -> str:
@@ -57,8 +58,12 @@ def test_elb_certificate_not_expiring_threshold_setting_and_sni(aws, audit):
     assert result.outcome("elb_certificate_not_expiring", "us-east-1/ten-days") == "failed"
     assert "application load balancer www (HTTPS:443, SNI) in us-east-1 expires in 10 days" in result.message(
         "elb_certificate_not_expiring", "us-east-1/ten-days")
-    assert "aws elbv2 modify-listener --listener-arn arn:aws:elasticloadbalancing:us-east-1:" in result.message(
-        "elb_certificate_not_expiring", "us-east-1/ten-days")
+    # an SNI certificate is swapped in the listener's certificate list; modify-listener would replace the default
+    message = result.message("elb_certificate_not_expiring", "us-east-1/ten-days")
+    assert "aws elbv2 add-listener-certificates --listener-arn arn:aws:elasticloadbalancing:us-east-1:" in message
+    assert (f"aws elbv2 remove-listener-certificates --listener-arn arn:aws:elasticloadbalancing:us-east-1:"
+            in message and f"--certificates CertificateArn={ten_days} --region us-east-1" in message)
+    assert "modify-listener" not in message
     relaxed = audit("elb_certificate_not_expiring", options=TWO_REGIONS,
                     args=["--set", "certificates.min_days_to_expiry=10"])
     assert relaxed.outcome("elb_certificate_not_expiring", "us-east-1/ten-days") == "passed"
@@ -122,8 +127,9 @@ def test_iam_server_certificate_not_expired(aws, audit):
     assert result.message("iam_server_certificate_not_expired", "legacy-www") == (
         f"IAM server certificate legacy-www expired 30 days ago, on {aws.ago(30):%Y-%m-%d}; it is still used by "
         "classic load balancer legacy (HTTPS:443) in us-east-1: replace it there before deleting it.\n"
-        "Fix: aws iam delete-server-certificate --server-certificate-name legacy-www "
-        "(after moving its listeners to a valid certificate)"
+        "Fix: aws elb set-load-balancer-listener-ssl-certificate --load-balancer-name legacy --load-balancer-port 443 "
+        "--ssl-certificate-id <ARN of the new certificate> --region us-east-1\n"
+        "aws iam delete-server-certificate --server-certificate-name legacy-www"
     )
 
 
@@ -192,3 +198,23 @@ def test_elb_certificate_not_expiring_reports_a_damaged_snapshot_region(aws, pyt
     assert result.outcome("elb_certificate_not_expiring", "eu-west-1/unavailable") == "error"
     assert result.message("elb_certificate_not_expiring", "eu-west-1/unavailable").startswith(
         "Data source 'load_balancers' has unreadable data for region eu-west-1 (")
+
+
+def test_certificate_days_left_boundaries(aws, audit):
+    """Fewer than 30 days left means less than 30 x 24 h: 29.5 days fails (and reads "29 days"); exactly 30,
+    or 30 days + 1 s, meets the rule; 30 days - 1 s does not."""
+    cases = {"half": 29.5, "exact": 30, "over": 30 + SECOND, "under": 30 - SECOND}
+    acm = {label: aws.acm_certificate("us-east-1", f"{label}.example.com", expires_in_days=days)
+           for label, days in cases.items()}
+    iam = {label: aws.server_certificate(f"www-{label}", expires_in_days=days) for label, days in cases.items()}
+    aws.load_balancer("us-east-1", "www", list(iam.values()))
+    result = audit("acm_certificate_renewed", "elb_certificate_not_expiring")
+    expected = {"half": "failed", "exact": "passed", "over": "passed", "under": "failed"}
+    for label, outcome in expected.items():
+        item = acm_id("us-east-1", f"{label}.example.com", acm[label])
+        assert result.outcome("acm_certificate_renewed", item) == outcome, label
+        assert result.outcome("elb_certificate_not_expiring", f"us-east-1/www-{label}") == outcome, label
+    assert result.message("acm_certificate_renewed", acm_id("us-east-1", "half.example.com", acm["half"])).startswith(
+        "ACM certificate half.example.com (imported, not in use) in us-east-1 expires in 29 days, on "
+    )
+    assert "expires in 29 days" in result.message("elb_certificate_not_expiring", "us-east-1/www-half")

@@ -1,6 +1,7 @@
 """Self-tests for the IAM group checks."""
 
 from iam_compliance.simulated.moto_account.builder import allow
+from tests_selftest.clock import SECOND, exact_collection_clock  # noqa: F401 - autouse fixture: exact ages
 
 
 

@@ -29,7 +29,8 @@ def test_policy_no_full_admin(aws, audit):
     assert cis.outcome("policy_no_full_admin", "legacy") == "failed"
     assert cis.message("policy_no_full_admin", "legacy").startswith(
         'Managed policy legacy allows every action on every resource (statement 1: Allow Action "*" on Resource "*"). '
-        "Attached to: user/ivan.\nFix: aws iam create-policy-version --policy-arn arn:aws:iam::123456789012:policy/legacy"
+        "Attached to: user/ivan.\nFix: Write narrower.json with only the actions and resources the holders need, "
+        "then:\naws iam create-policy-version --policy-arn arn:aws:iam::123456789012:policy/legacy"
     )
     assert cis.outcome("policy_no_full_admin", "mfa-admin") == "failed"
     assert 'Allow Action "s3:GetObject", "*:*" on Resource "*" when aws:MultiFactorAuthPresent' in cis.message("policy_no_full_admin", "mfa-admin")

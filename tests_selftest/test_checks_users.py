@@ -8,6 +8,7 @@ from iam_compliance.collection.aws import CollectOptions
 from iam_compliance.collection.collector import collect
 from iam_compliance.simulated.moto_account import Key
 from tests_selftest.harness import audit_snapshot, moto_session
+from tests_selftest.clock import SECOND, exact_collection_clock  # noqa: F401 - autouse fixture: exact ages
 
 ACCOUNT = "123456789012"
 
@@ -86,12 +87,13 @@ def test_user_has_recent_activity(aws, audit):
         assert result.outcome("user_has_recent_activity", user) == "passed", user
     assert result.outcome("user_has_recent_activity", "idle-91") == "failed"
     assert result.message("user_has_recent_activity", "idle-91").startswith(
-        "User idle-91 has not signed in to the console or used an access key for 91 days "
-        f"(last activity: access key 1 on {aws.ago(91):%Y-%m-%d}); users inactive for more than 90 days should be removed."
+        "User idle-91 has had no credential created, changed or used for 91 days "
+        f"(latest: access key 1 used on {aws.ago(91):%Y-%m-%d}); users inactive for more than 90 days should be "
+        "removed.\nFix: aws iam delete-access-key --user-name idle-91 --access-key-id "
     )
     assert result.outcome("user_has_recent_activity", "never-used-91") == "failed"
     assert result.message("user_has_recent_activity", "never-used-91").startswith(
-        "User never-used-91 has never signed in to the console or used an access key since it was created "
+        "User never-used-91 has had no credential created, changed or used since it was created "
         f"91 days ago on {aws.ago(91):%Y-%m-%d}; users inactive for more than 90 days should be removed.\nFix: "
     )
     assert result.outcome("user_has_recent_activity", "new-90") == "skipped"
@@ -100,6 +102,57 @@ def test_user_has_recent_activity(aws, audit):
         "within the 90-day grace period for new users."
     )
     assert result.outcome("user_has_recent_activity", "new-10") == "skipped"
+
+
+def test_user_has_recent_activity_counts_every_credential_event(aws, audit):
+    """A long-lived user is active when a credential it holds was created or changed within the window."""
+    aws.user("new-first-key", age_days=900, keys=[Key(age_days=5)])
+    aws.user("password-just-set", age_days=900, password=True, password_changed_days=10)
+    aws.user("certificate-uploaded", age_days=900, signing_certificates=[(20, True)])
+    aws.user("old-key-only", age_days=900, keys=[Key(age_days=300)])
+    result = audit("user_has_recent_activity", "user_unused_access_key_disabled")
+    for user in ("new-first-key", "password-just-set", "certificate-uploaded"):
+        assert result.outcome("user_has_recent_activity", user) == "passed", user
+    # the key-level check agrees: the 5-day-old key is within its 45 days
+    assert result.outcome("user_unused_access_key_disabled", key_item(aws, "new-first-key")) == "passed"
+    assert result.message("user_has_recent_activity", "old-key-only").startswith(
+        f"User old-key-only has had no credential created, changed or used for 300 days (latest: access key 1 "
+        f"created on {aws.ago(300):%Y-%m-%d})"
+    )
+
+
+def test_user_has_recent_activity_boundaries(aws, audit):
+    """Inactive means more than 90 x 24 h since the latest event; a user exactly 90 days old is in its grace."""
+    aws.user("used-exactly-90", keys=[Key(age_days=200, last_used_days=90)])
+    aws.user("used-90-plus-1s", keys=[Key(age_days=200, last_used_days=90 + SECOND)])
+    aws.user("used-90-minus-1s", keys=[Key(age_days=200, last_used_days=90 - SECOND)])
+    aws.user("created-exactly-90", age_days=90)
+    aws.user("created-90-plus-1s", age_days=90 + SECOND)
+    result = audit("user_has_recent_activity")
+    assert result.outcome("user_has_recent_activity", "used-exactly-90") == "passed"
+    assert result.outcome("user_has_recent_activity", "used-90-minus-1s") == "passed"
+    assert result.outcome("user_has_recent_activity", "used-90-plus-1s") == "failed"
+    assert result.message("user_has_recent_activity", "used-90-plus-1s").startswith(
+        "User used-90-plus-1s has had no credential created, changed or used for 90 days")
+    assert result.outcome("user_has_recent_activity", "created-exactly-90") == "skipped"
+    assert result.outcome("user_has_recent_activity", "created-90-plus-1s") == "failed"
+
+
+def test_user_age_rules_boundaries(aws, audit):
+    """Every age rule of the user checks: exactly N days passes, N days + 1 s fails, N days - 1 s passes."""
+    for label, offset in (("exact", 0), ("over", SECOND), ("under", -SECOND)):
+        aws.user(f"rotated-{label}", keys=[Key(age_days=90 + offset, last_used_days=1)])
+        aws.user(f"unused-{label}", keys=[Key(age_days=200, last_used_days=45 + offset)])
+        aws.user(f"password-{label}", password=True, password_last_used_days=45 + offset)
+        aws.user(f"cert-{label}", signing_certificates=[(90 + offset, True)])
+    result = audit("user_access_key_rotated", "user_unused_access_key_disabled", "user_console_password_used",
+                   "user_signing_certificate_rotated")
+    expected = {"exact": "passed", "over": "failed", "under": "passed"}
+    for label, outcome in expected.items():
+        assert result.outcome("user_access_key_rotated", key_item(aws, f"rotated-{label}")) == outcome, label
+        assert result.outcome("user_unused_access_key_disabled", key_item(aws, f"unused-{label}")) == outcome, label
+        assert result.outcome("user_console_password_used", f"password-{label}") == outcome, label
+        assert result.outcome("user_signing_certificate_rotated", certificate_item(aws, f"cert-{label}")) == outcome
 
 
 def test_user_mfa_enabled_is_skipped_unless_every_user_needs_mfa(aws, audit):
@@ -122,7 +175,11 @@ def test_user_mfa_enabled(aws, audit):
     assert result.outcome("user_mfa_enabled", "keys-without-mfa") == "failed"
     assert result.message("user_mfa_enabled", "keys-without-mfa").startswith(
         "User keys-without-mfa has no MFA device (credential report: mfa_active=false); "
-        "users.mfa_scope is all, so every user needs one.\nFix: aws iam enable-mfa-device --user-name keys-without-mfa"
+        "users.mfa_scope is all, so every user needs one.\nFix: aws iam create-virtual-mfa-device "
+        "--virtual-mfa-device-name keys-without-mfa --outfile keys-without-mfa-mfa.png --bootstrap-method QRCodePNG\n"
+        "aws iam enable-mfa-device --user-name keys-without-mfa --serial-number "
+        "arn:aws:iam::123456789012:mfa/keys-without-mfa --authentication-code1 <first code> "
+        "--authentication-code2 <second code>"
     )
     assert result.outcome("user_mfa_enabled", "bare") == "failed"
 
@@ -141,8 +198,8 @@ def test_user_access_key_rotated(aws, audit):
     assert result.message("user_access_key_rotated", over) == (
         f"Access key {key_id} of user over-limit is active and was created 91 days ago on {aws.ago(91):%Y-%m-%d}; "
         "active access keys must be rotated within 90 days.\n"
-        "Fix: aws iam create-access-key --user-name over-limit; move the workload to the new key; then "
-        f"aws iam update-access-key --user-name over-limit --access-key-id {key_id} --status Inactive and "
+        "Fix: aws iam create-access-key --user-name over-limit\nMove the workload to the new key, then:\n"
+        f"aws iam update-access-key --user-name over-limit --access-key-id {key_id} --status Inactive\n"
         f"aws iam delete-access-key --user-name over-limit --access-key-id {key_id}"
     )
     assert result.item("user_access_key_rotated", over).resource == (
@@ -179,7 +236,8 @@ def test_user_signing_certificate_rotated(aws, audit):
     assert result.message("user_signing_certificate_rotated", over).startswith(
         f"Signing certificate {certificate_id} of user over-limit is active and was uploaded 91 days ago on "
         f"{aws.ago(91):%Y-%m-%d}; active signing certificates must be rotated within 90 days.\nFix: "
-        "aws iam upload-signing-certificate --user-name over-limit --certificate-body file://new-cert.pem; then "
+        "aws iam upload-signing-certificate --user-name over-limit --certificate-body file://new-signing-cert.pem\n"
+        "Move the certificate's users to the new one (new-signing-cert.pem is a new X.509 certificate), then:\n"
         f"aws iam delete-signing-certificate --user-name over-limit --certificate-id {certificate_id}"
     )
     assert result.item("user_signing_certificate_rotated", over).resource == (
@@ -287,7 +345,7 @@ def test_user_no_attached_managed_policies(aws, audit):
     assert result.outcome("user_no_attached_managed_policies", "direct") == "failed"
     assert result.message("user_no_attached_managed_policies", "direct") == (
         "User direct has 1 managed policy attached directly: reports-read; permissions should come from groups.\n"
-        "Fix: aws iam add-user-to-group --user-name direct --group-name <group granting it>, then "
+        "Fix: aws iam add-user-to-group --user-name direct --group-name readers\n"
         f"aws iam detach-user-policy --user-name direct --policy-arn {arn}"
     )
 
@@ -302,8 +360,9 @@ def test_user_no_inline_policies(aws, audit):
     assert result.outcome("user_no_inline_policies", "clean") == "passed"
     assert result.outcome("user_no_inline_policies", "one-inline") == "failed"
     assert result.message("user_no_inline_policies", "one-inline").startswith(
-        "User one-inline has 1 inline policy: scratch.\nFix: aws iam delete-user-policy --user-name one-inline "
-        "--policy-name scratch"
+        "User one-inline has 1 inline policy: scratch.\nFix: Move the permissions of scratch into a managed policy "
+        "attached to a group of the user, then delete the inline policies:\n"
+        "aws iam delete-user-policy --user-name one-inline --policy-name scratch"
     )
     assert result.message("user_no_inline_policies", "two-inline").startswith(
         "User two-inline has 2 inline policies: a-policy, b-policy."
@@ -327,7 +386,8 @@ def test_user_no_access_keys_from_initial_setup(aws, audit):
     assert result.message("user_no_access_keys_from_initial_setup", "console-key-unused").startswith(
         "User console-key-unused has a console password and 1 active access key that was never used "
         f"(credential report slot 2 created {aws.ago(400):%Y-%m-%d}); keys should be created only when a user "
-        "needs them.\nFix: aws iam list-access-keys --user-name console-key-unused"
+        "needs them.\nFix: aws iam delete-access-key --user-name console-key-unused --access-key-id "
+        f"{key_item(aws, 'console-key-unused', 1).split('/')[1]}"
     )
     assert result.outcome("user_no_access_keys_from_initial_setup", "machine-key-unused") == "skipped"
 

@@ -39,6 +39,8 @@ def layer_of(module: str) -> str:
         return parts[0]
     if len(parts) == 1 or parts[1] in ("timeutil", "jsonio", "settings"):
         return BASE
+    if parts[1] == "remediation":  # fix commands built from the model's views
+        return "model"
     if parts[1] in ("controls", "applicability", "frameworks"):
         return "controls"
     return parts[1]

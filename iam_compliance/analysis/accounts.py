@@ -17,7 +17,8 @@ from iam_compliance.analysis.effective import INLINE, Permissions, PolicySource,
 from iam_compliance.analysis.escalation import Escalation, Inventory, escalations
 from iam_compliance.analysis.inputs import inventory, principal_permissions
 from iam_compliance.model.iam import Group, Principal, Role, Snapshot
-from iam_compliance.model.principals import detach_command, per_snapshot, principal_id
+from iam_compliance.model.principals import per_snapshot, principal_id
+from iam_compliance.remediation import remove_policy
 
 IDENTITY_CENTER_NOTE = ("IAM Identity Center assignments are outside IAM: one permission-set role may stand for "
                         "many people")
@@ -111,12 +112,9 @@ def holder_of(principal: Principal, source: PolicySource) -> Principal:
 def removal_command(principal: Principal, source: PolicySource) -> str:
     """The CLI line that takes one identity policy away from the principal (from its group when inherited)."""
     holder = holder_of(principal, source)
-    if isinstance(holder, Role) and holder.sso_reserved:
-        return (f"change the permission set behind role {holder.name} in IAM Identity Center "
-                "(IAM refuses to modify AWSReservedSSO roles)")
     if source.kind == INLINE:
-        return detach_command(holder, inline_name=source.name)
-    return detach_command(holder, source.arn)
+        return remove_policy(holder, inline_name=source.name)
+    return remove_policy(holder, source.arn)
 
 
 def removal_commands(principal: Principal, refs: Iterable[StatementRef]) -> list[str]:

@@ -1,4 +1,5 @@
-"""Service activity: what IAM's service-last-accessed jobs say each user and role used, and when.
+"""Activity: what IAM's service-last-accessed jobs say each user and role used, and when; and the dated events
+(created, set, uploaded, used) of each user's credentials, which decide whether a user is inactive.
 
 Read from the source ``service_last_accessed``: ``{"enabled": true, "entities": {arn: entry}}`` where an
 entry is ``{"status": "ok", "job_completed": ..., "services": [...]}`` or ``{"status": "error", "error":
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from iam_compliance.model.iam import BadData, CannotEvaluate, Principal, Snapshot
+from iam_compliance.model.iam import CREDENTIAL_SLOTS, BadData, CannotEvaluate, CredentialRow, Principal, Snapshot
 from iam_compliance.model.principals import per_snapshot
 from iam_compliance.timeutil import parse_timestamp
 
@@ -82,3 +83,33 @@ class ServiceActivity:
 @per_snapshot
 def service_activity(snapshot: Snapshot) -> ServiceActivity:
     return ServiceActivity(snapshot)
+
+
+@dataclass(frozen=True)
+class CredentialEvent:
+    """Something a user's credentials record: created, set, uploaded or used, and when."""
+
+    what: str  # "access key 1 created", "console sign-in"
+    when: datetime
+
+
+def user_credential_events(credentials: CredentialRow) -> list[CredentialEvent]:
+    """Every dated event of a user's credential report row, latest first.
+
+    The user's creation, its console password set (password_last_changed) and used, each access key created
+    (access_key_N_last_rotated) and used, and each signing certificate uploaded (cert_N_last_rotated). N/A,
+    no_information and not_supported are no event.
+    """
+    columns: list[tuple[str, str]] = [
+        ("user_creation_time", "user created"),
+        (CredentialRow.PASSWORD_LAST_CHANGED, "console password set"),
+        (CredentialRow.PASSWORD_LAST_USED, "console sign-in"),
+    ]
+    for slot in CREDENTIAL_SLOTS:
+        columns += [
+            (CredentialRow.slot_column("access_key", slot, "last_rotated"), f"access key {slot} created"),
+            (f"access_key_{slot}_last_used_date", f"access key {slot} used"),
+            (CredentialRow.slot_column("cert", slot, "last_rotated"), f"signing certificate {slot} uploaded"),
+        ]
+    events = [CredentialEvent(what, when) for column, what in columns if (when := credentials.date(column))]
+    return sorted(events, key=lambda event: event.when, reverse=True)

@@ -316,18 +316,29 @@ class Group(Principal):
         return self.snapshot.group_members.get(self.name, [])
 
 
+SERVICE_LINKED_PATH = "/aws-service-role/"
+IDENTITY_CENTER_PATH = "/aws-reserved/sso.amazonaws.com/"
+
+
+def _owned_by(role: "Role", path_prefix: str) -> bool:
+    """The role's path, or the path part of its ARN (``...:role/aws-service-role/...``), starts with the prefix."""
+    arn = str(role.detail.get("Arn", ""))
+    return role.path.startswith(path_prefix) or f":role{path_prefix}" in arn
+
+
 class Role(Principal):
     kind = "role"
     inline_field = "RolePolicyList"
 
     @property
     def service_linked(self) -> bool:
-        return self.path.startswith("/aws-service-role/")
+        """Created and owned by an AWS service (path or ARN ``/aws-service-role/``); IAM refuses to change it."""
+        return _owned_by(self, SERVICE_LINKED_PATH)
 
     @property
     def sso_reserved(self) -> bool:
-        """Created and managed by IAM Identity Center for a permission set."""
-        return self.path.startswith("/aws-reserved/sso.amazonaws.com/")
+        """Created and managed by IAM Identity Center for a permission set (path or ARN ``/aws-reserved/sso...``)."""
+        return _owned_by(self, IDENTITY_CENTER_PATH)
 
     @property
     def trust_policy(self) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import re
 import weakref
 from dataclasses import dataclass
 from typing import Callable, Iterable, TypeVar
@@ -101,12 +102,38 @@ def all_policies(snapshot: Snapshot) -> dict[str, ManagedPolicy | InlinePolicy]:
     return {**snapshot.managed_policies, **inline_policies(snapshot)}
 
 
-def detach_command(principal: Principal, policy_arn: str = "", inline_name: str = "") -> str:
-    """The CLI line that removes one policy from a user, group or role."""
-    kind = principal.kind
-    if inline_name:
-        return f"aws iam delete-{kind}-policy --{kind}-name {principal.name} --policy-name {inline_name}"
-    return f"aws iam detach-{kind}-policy --{kind}-name {principal.name} --policy-arn {policy_arn}"
+# Identity Center names its roles AWSReservedSSO_<permission set name>_<16 hex digits>.
+_SSO_ROLE_NAME = re.compile(r"^AWSReservedSSO_(?P<permission_set>.+)_[0-9a-fA-F]{16}$")
+
+
+@dataclass(frozen=True)
+class AwsOwner:
+    """Who owns a role IAM refuses to change (UnmodifiableEntity), and where its fix lives."""
+
+    kind: str  # IDENTITY_CENTER or SERVICE
+    name: str  # the permission set's name, or the service principal (e.g. support.amazonaws.com)
+
+
+IDENTITY_CENTER = "identity_center"
+SERVICE = "service"
+
+
+def aws_owner(role: Role) -> AwsOwner | None:
+    """The owner of an Identity Center role or service-linked role (recognised by path or ARN), else None."""
+    if role.sso_reserved:
+        match = _SSO_ROLE_NAME.match(role.name)
+        return AwsOwner(IDENTITY_CENTER, match.group("permission_set") if match else role.name)
+    if role.service_linked:
+        # /aws-service-role/<service principal>/ in the path or in the ARN's resource part
+        where = role.path if role.path.startswith("/aws-service-role/") else role.arn.split(":role", 1)[-1]
+        parts = [part for part in where.split("/") if part]
+        return AwsOwner(SERVICE, parts[1] if len(parts) > 1 else "unknown")
+    return None
+
+
+def owner_of(principal: Principal) -> AwsOwner | None:
+    """The AWS owner of a principal IAM refuses to change; None for every user, group and customer role."""
+    return aws_owner(principal) if isinstance(principal, Role) else None
 
 
 def is_approved(principal: Principal, patterns: Iterable[str]) -> str:

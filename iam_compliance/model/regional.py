@@ -16,18 +16,13 @@ from typing import Any, Callable
 from iam_compliance.model.iam import BadData, CannotEvaluate, Snapshot, SourceUnavailable, Unavailable
 from iam_compliance.model.principals import per_snapshot
 from iam_compliance.snapshot.failures import failure_of
-from iam_compliance.timeutil import age_days, parse_timestamp
+from iam_compliance.timeutil import parse_timestamp
 
 UNAVAILABLE = "unavailable"
 # Analyzer types that report access from outside the account or organization (not unused or internal access).
 EXTERNAL_ACCESS_TYPES = ("ACCOUNT", "ORGANIZATION")
 # ACM statuses of a certificate that was never issued or can no longer be used: nothing to renew.
 ACM_NOT_RENEWABLE = ("PENDING_VALIDATION", "VALIDATION_TIMED_OUT", "FAILED", "REVOKED")
-
-
-def days_left(expiry: datetime, now: datetime) -> int:
-    """Whole days until ``expiry``, a started day counting as one (negative once expired)."""
-    return -age_days(expiry, now)
 
 
 class RegionalSource:
