@@ -1,4 +1,4 @@
-"""Report plugin: default report files, JUnit properties, HTML columns and the terminal findings table."""
+"""Report plugin: default report files, JUnit properties and HTML columns (the terminal summary: plugins.governance)."""
 
 from __future__ import annotations
 
@@ -98,23 +98,6 @@ class AuditReporter:
         prefix.append(overview.render(self.results, self.config.stash[SNAPSHOT_KEY], drift(self.config)))
         postfix.append(html.items_heading(unlisted))
         summary.append(html.LIGHT_ROW_TEMPLATE_SCRIPT)
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_terminal_summary(self, terminalreporter: Any) -> Generator[None, None, None]:
-        yield
-        if SNAPSHOT_KEY not in self.config.stash:
-            return
-        snapshot, tr = self.config.stash[SNAPSHOT_KEY], terminalreporter
-        tr.write_sep("=", "IAM compliance findings", bold=True)
-        tr.write_line(f"Account {snapshot.account_id} ({snapshot.partition}), data collected {snapshot.doc['collected_at']}")
-        for line in terminal.findings_table(self.results):
-            tr.write_line(line)
-        tr.write_line(terminal.totals_line(self.results), bold=True)
-        failed_sources = terminal.source_lines(snapshot)
-        if failed_sources:
-            tr.write_line("Data sources that could not be read (their checks are errors):", red=True)
-            for line in failed_sources:
-                tr.write_line(line, red=True)
 
 
 def drift(config: pytest.Config) -> Drift | None:
