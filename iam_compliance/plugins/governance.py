@@ -45,7 +45,6 @@ WORKER_WAIVER_DATE = "iam_compliance_waiver_date"
 # What a waiver may turn into an expected failure: findings (and the bare asserts treated as findings).
 WAIVABLE = (Finding, AssertionError)
 LISTED_PER_GROUP = 10  # the terminal lists this many ids per drift group; findings.json has them all
-pytest_plugins = ["iam_compliance.plugins.lifecycle"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -231,7 +230,7 @@ class GovernanceReporter:
             for line in _waiver_lines(config.getoption("waivers"), self.statuses):
                 tr.write_line(terminal.clip(line))
             for line in _drift_lines(drift) if drift is not None else []:
-                tr.write_line(terminal.clip(line))
+                tr.write_line(terminal.clean(line))
         folders = config.stash.get(RUN_FOLDERS_KEY, None)
         if folders is not None and folders.published and not self.status.finished:
             tr.write_line(f"This run did not finish: its reports, marked incomplete, are in the "
@@ -264,13 +263,17 @@ def _waiver_lines(path: str | None, statuses: list[WaiverStatus]) -> list[str]:
 
 
 def _drift_lines(drift: Drift) -> list[str]:
-    counts = ", ".join(f"{len(ids)} {name}" for name, ids in drift.groups())
-    lines = [f"Drift against {drift.baseline} (data collected {drift.baseline_collected_at}): {counts}"]
+    counts = ", ".join(f"{len(ids)} {name.replace('_', ' ')}" for name, ids in drift.groups())
+    lines = [terminal.clean(f"Drift against {drift.baseline}")]
+    lines += terminal.wrap(f"  data collected {drift.baseline_collected_at}: {counts}")
     for name, ids in drift.groups():
         if name == "known":
             continue  # known findings are in the findings table; listing them again adds nothing
+        label = name.replace("_", " ")
         for finding in ids[:LISTED_PER_GROUP]:
-            lines.append(f"  {name:<10} {drift.severities.get(finding, ''):<13} {finding}")
+            lines.append(f"  {label:<14} {drift.severities.get(finding, ''):<8} {finding}")
+            if finding in drift.reasons:
+                lines += terminal.wrap(f"      {drift.reasons[finding]}", indent="      ")
         if len(ids) > LISTED_PER_GROUP:
-            lines.append(f"  {name:<10} ... and {len(ids) - LISTED_PER_GROUP} more (see findings.json)")
+            lines.append(f"  {label:<14} ... and {len(ids) - LISTED_PER_GROUP} more (see findings.json)")
     return lines

@@ -75,22 +75,25 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
     node.config.stash[SELECTED_KEY] = {selected_function(nodeid) for nodeid in ids}
 
 
-def _selection(config: pytest.Config) -> str:
-    """The options and arguments that narrowed the run to part of the catalogue, as typed."""
-    parts = []
-    if config.option.keyword:
-        parts.append(f"-k {config.option.keyword!r}")
+def _selection(config: pytest.Config) -> tuple[str, str]:
+    """The options and arguments that narrowed the run to part of the catalogue, as typed: (all of them,
+    those that narrow items within a check). ``-m`` and check files select whole checks."""
+    checks, items = [], []
     if config.option.markexpr:
-        parts.append(f"-m {config.option.markexpr!r}")
-    checks = (config.rootpath / "checks").resolve()
+        checks.append(f"-m {config.option.markexpr!r}")
+    if config.option.keyword:
+        items.append(f"-k {config.option.keyword!r}")
+    checks_dir = (config.rootpath / "checks").resolve()
     for arg in config.args:
-        if (config.invocation_params.dir / arg.split("::")[0]).resolve() != checks or "::" in arg:
-            parts.append(arg)
+        if "::" in arg:
+            items.append(arg)
+        elif (config.invocation_params.dir / arg).resolve() != checks_dir:
+            checks.append(arg)
     for option, flag in (("lf", "--lf"), ("stepwise", "--sw")):
         if getattr(config.option, option, False):
-            parts.append(flag)
-    parts += [f"--deselect {d}" for d in getattr(config.option, "deselect", None) or []]
-    return " ".join(parts)
+            items.append(flag)
+    items += [f"--deselect {d}" for d in getattr(config.option, "deselect", None) or []]
+    return " ".join(checks + items), " ".join(items)
 
 
 def _snapshot_regions(snapshot: Snapshot) -> tuple[str, ...]:
@@ -126,10 +129,12 @@ def build_scope(config: pytest.Config, snapshot: Snapshot) -> RunScope:
         function = functions[name]
         kinds = [PARAMETER_KINDS[p].list_values for p in function.__code__.co_varnames if p in PARAMETER_KINDS]
         check_settings[declared_facts(function).check_id] = settings_read([function, *kinds], known)
+    selection, item_selection = _selection(config)
     return RunScope(
         checks_selected=tuple(sorted(check_settings)),
         checks_total=len(functions),
-        selection=_selection(config),
+        selection=selection,
+        item_selection=item_selection,
         regions=_snapshot_regions(snapshot),
         options=_options(config, snapshot),
         settings=in_force,

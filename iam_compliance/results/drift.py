@@ -89,8 +89,8 @@ def _why_not_resolved(record: Mapping, current: Mapping[str, Mapping], checks_wi
         if item["outcome"] in ("passed", "skipped"):
             return "resolved", ""
         return "unverified", f"its item could not be evaluated now ({item['outcome']})"
-    if (now or {}).get("selection"):
-        return "not_evaluated", f"its item was not selected in this run ({now['selection']})"  # type: ignore[index]
+    if (now or {}).get("item_selection"):
+        return "not_evaluated", f"its item was not selected in this run ({now['item_selection']})"  # type: ignore[index]
     if check_id in checks_with_errors:
         return "unverified", f"{check_id} had items that could not be evaluated, so the resource may still exist"
     return "resolved", ""  # the resource no longer exists and its check ran cleanly
@@ -106,7 +106,7 @@ def classify(current: Iterable[Mapping], baseline: Iterable[Mapping], baseline_p
     if current_scope is None:  # without a recorded scope, every check that has an item counts as selected
         current_scope = {"checks_selected": sorted({r["check_id"] for r in current_by_id.values()}),
                          "regions": sorted({r["region"] for r in current_by_id.values() if r.get("region")}),
-                         "selection": ""}
+                         "item_selection": ""}
         baseline_scope = baseline_scope or {"check_settings": {}}
     checks_with_errors = {r["check_id"] for r in current_by_id.values() if r["outcome"] == "error"}
     groups: dict[str, list[str]] = {"resolved": [], "unverified": [], "not_comparable": [], "not_evaluated": []}

@@ -55,6 +55,9 @@ class RunScope:
     simulated: bool = False  # the built-in demo account, not a real one
     # The settings each selected check reads ("password_policy.min_length"), for drift's comparability.
     check_settings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The part of the selection that narrows items within a check (-k, node ids, --lf, --deselect), "" for none:
+    # an item missing from such a run was not looked at, its resource may still exist.
+    item_selection: str = ""
 
     @property
     def partial(self) -> bool:
@@ -74,13 +77,12 @@ class RunScope:
         parts = [f"{len(self.checks_selected)} of {plural(self.checks_total, 'control')}"
                  + (f" selected by {self.selection}" if self.selection else "")]
         parts.append("regions " + (", ".join(self.regions) if self.regions else "none"))
-        parts += [f"{name} {value}" for name, value in self.options.items()]
+        # the input files (snapshot, waivers, baseline) have their own lines; here only what shapes the rules
+        parts += [f"{name} {value}" for name, value in self.options.items() if name not in ("data", "waivers", "baseline")]
         changed = self.settings_changed()
         parts.append("settings changed from the defaults: " + (
             ", ".join(f"{s.key}={_shown(s.value)} (default {_shown(s.default)})" for s in changed) if changed
             else "none"))
-        if self.simulated:
-            parts.append("simulated demo account")
         return "; ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
@@ -89,6 +91,7 @@ class RunScope:
             "checks_selected": list(self.checks_selected),
             "checks_total": self.checks_total,
             "selection": self.selection,
+            "item_selection": self.item_selection,
             "regions": list(self.regions),
             "options": dict(self.options),
             "simulated": self.simulated,
