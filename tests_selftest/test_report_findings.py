@@ -19,6 +19,7 @@ import pytest
 from iam_compliance.snapshot import document as snapshot_file
 from iam_compliance.collection.aws import CollectOptions
 from iam_compliance.simulated.demo import collect_demo
+from iam_compliance.rendering import ocsf
 from iam_compliance.results import findings as findings_json
 from tests_selftest.harness import ROOT, check_selector
 
@@ -167,7 +168,7 @@ def test_bad_baseline_file_is_refused_with_its_line(tmp_path):
     path.write_text(json.dumps({"format": "something-else"}))
     with pytest.raises(findings_json.FindingsFileError, match="is not a findings file of this suite"):
         findings_json.load(path)
-    path.write_text(json.dumps({"format": findings_json.FORMAT, "version": 1, "account_id": ACCOUNT,
+    path.write_text(json.dumps({"format": findings_json.FORMAT, "version": findings_json.VERSION, "account_id": ACCOUNT,
                                 "collected_at": "2026-01-01T00:00:00+00:00", "findings": [{"id": "x"}]}))
     with pytest.raises(findings_json.FindingsFileError, match=r"findings\[0\] must be a record"):
         findings_json.load(path)
@@ -187,10 +188,41 @@ def test_ocsf_export(pytester, tmp_path):
     root = events[f"root_mfa_enabled:{ACCOUNT}"]
     assert (root["class_uid"], root["type_uid"], root["severity_id"], root["severity"]) == (2004, 200401, 5, "Critical")
     assert (root["status_id"], root["status_code"]) == (1, "FAIL")
-    assert root["resources"] == [{"uid": ACCOUNT, "type": "AwsAccount", "cloud_partition": "aws", "region": "global"}]
+    assert root["resources"] == [{"uid": ACCOUNT, "type": "AWS::::Account", "cloud_partition": "aws"}]
     assert root["cloud"]["account"] == {"uid": ACCOUNT, "type_id": 10, "type": "AWS Account"}
     assert "cis-v5.0:1.4" in root["unmapped"]["compliance"]
     bob = events[f"user_console_mfa_enabled:{BOB}"]
-    assert (bob["status"], bob["status_code"], bob["resources"][0]["type"]) == ("Suppressed", "FAIL", "AwsIamUser")
+    assert (bob["status"], bob["status_code"], bob["resources"][0]["type"]) == ("Suppressed", "FAIL", "AWS::IAM::User")
     alice = events[f"user_console_mfa_enabled:{ALICE}"]
     assert (alice["status_code"], alice["severity_id"]) == ("PASS", 4)
+
+
+def test_ocsf_events_are_valid_detection_findings_with_real_types_and_regions(pytester, tmp_path):
+    snapshot = save_snapshot(tmp_path)
+    target = tmp_path / "ocsf.json"
+    selector = check_selector(["acm_certificate_renewed", "access_analyzer_enabled", "user_console_mfa_enabled",
+                               "role_recently_used", "iam_server_certificate_not_expired", "root_mfa_enabled",
+                               "customer_policy_no_service_wildcard", "group_no_inline_policies"])
+    run_audit(pytester, snapshot, "-m", selector, "--ocsf", str(target))
+    events = json.loads(target.read_text())
+    assert events and {ocsf.missing_required(e) == [] for e in events} == {True}, \
+        [(e["finding_info"]["uid"], ocsf.missing_required(e)) for e in events if ocsf.missing_required(e)]
+    types = {e["finding_info"]["types"][0]: {r["type"] for r in e["resources"]} for e in events}
+    assert types["acm_certificate_renewed"] == {"AWS::ACM::Certificate"}
+    assert types["access_analyzer_enabled"] == {"AWS::AccessAnalyzer::Analyzer"}
+    assert types["role_recently_used"] == {"AWS::IAM::Role"}
+    assert types["iam_server_certificate_not_expired"] == {"AWS::IAM::ServerCertificate"}
+    assert types["customer_policy_no_service_wildcard"] == {"AWS::IAM::ManagedPolicy"}
+    assert types["group_no_inline_policies"] == {"AWS::IAM::Group"}
+    assert types["root_mfa_enabled"] == {"AWS::::Account"}
+    regional = [e for e in events if e["finding_info"]["types"][0] in ("acm_certificate_renewed", "access_analyzer_enabled")]
+    assert {r.get("region") for e in regional for r in e["resources"]} <= {"eu-central-1", "eu-west-1", "us-east-1"}
+    assert all("region" not in r for e in events if e not in regional for r in e["resources"]), "IAM is global"
+    assert {e["unmapped"]["run_status"] for e in events} == {"partial"}
+
+
+def test_ocsf_validation_names_what_is_missing():
+    assert ocsf.missing_required({"class_uid": 2004, "category_uid": 2, "activity_id": 1, "type_uid": 200401,
+                                  "severity_id": 3, "time": 1}) == [
+        "metadata.version is missing", "metadata.product is missing", "finding_info.uid is missing",
+        "cloud.provider is missing"]

@@ -236,9 +236,9 @@ class GovernanceReporter:
             tr.write_line(f"This run did not finish: its reports, marked incomplete, are in the "
                           f"{INCOMPLETE_FOLDER}/ folder beside the previous complete reports, which are "
                           "unchanged.", yellow=True)
-        tr.write_line(f"Findings file: {self._published(self.path)}")
+        tr.write_sep("-", f"Generated findings file: {self._published(self.path)}")
         if self.ocsf_path is not None:
-            tr.write_line(f"OCSF file: {self._published(self.ocsf_path)}")
+            tr.write_sep("-", f"Generated OCSF file: {self._published(self.ocsf_path)}")
         for line in terminal.wrap(f"Verdict: {self.verdict.title}; {self.verdict.text}."):
             tr.write_line(line, bold=True)
         for line in terminal.wrap(terminal.decision(self.gate, self.status)):
