@@ -65,6 +65,17 @@ def findings_of(snapshot: Path) -> dict:
     return json.loads((snapshot.parent / "reports" / "findings.json").read_text())
 
 
+def decision_line(lines: list[str]) -> str:
+    """The terminal's decision line (``Exit N: ...``), joined again where it was wrapped at 80 columns."""
+    start = max(i for i, line in enumerate(lines) if line.startswith("Exit "))
+    text = [lines[start]]
+    for line in lines[start + 1:]:
+        if not line.startswith("  "):
+            break
+        text.append(line.strip())
+    return " ".join(text)
+
+
 def record(doc: dict, finding_id: str) -> dict:
     (found,) = [r for r in doc["findings"] if r["id"] == finding_id]
     return found

@@ -27,7 +27,7 @@ from fixtures.options import findings_json_path, is_audit_run, is_worker
 from fixtures.publish import RUN_FOLDERS_KEY, staged
 from fixtures.session import SNAPSHOT_KEY
 from iam_compliance.jsonio import write_json_atomic
-from iam_compliance.plugins.lifecycle import INCOMPLETE_FOLDER, build_scope
+from iam_compliance.plugins.lifecycle import build_scope
 from iam_compliance.rendering import ocsf, terminal
 from iam_compliance.results import findings as findings_json, waivers as waiver_file
 from iam_compliance.results.drift import DRIFT_KEY, Drift, classify
@@ -231,11 +231,6 @@ class GovernanceReporter:
                 tr.write_line(terminal.clip(line))
             for line in _drift_lines(drift) if drift is not None else []:
                 tr.write_line(terminal.clean(line))
-        folders = config.stash.get(RUN_FOLDERS_KEY, None)
-        if folders is not None and folders.published and not self.status.finished:
-            tr.write_line(f"This run did not finish: its reports, marked incomplete, are in the "
-                          f"{INCOMPLETE_FOLDER}/ folder beside the previous complete reports, which are "
-                          "unchanged.", yellow=True)
         tr.write_sep("-", f"Generated findings file: {self._published(self.path)}")
         if self.ocsf_path is not None:
             tr.write_sep("-", f"Generated OCSF file: {self._published(self.ocsf_path)}")

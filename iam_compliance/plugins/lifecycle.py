@@ -171,6 +171,11 @@ def pytest_sessionfinish(session: pytest.Session) -> Generator[None, None, None]
         finals = list(folders.staged_paths())
         _clear_incomplete_folders(finals)
         folders.publish(_incomplete_target)
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            folders_named = ", ".join(sorted({str(final.parent / INCOMPLETE_FOLDER) for final in finals}))
+            reporter.write_line(f"This run did not finish ({status.value}): its reports, each marked incomplete, "
+                                f"are in {folders_named}; the previous reports are unchanged.", yellow=True)
     _point_report_plugins_at(config, folders)
     return result
 
