@@ -91,7 +91,8 @@ def full_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
          str(directory / "reports"), "-p", "no:cacheprovider", "-q"],
         cwd=ROOT, capture_output=True, text=True,
     )
-    return {"exit": completed.returncode, "doc": findings_of(snapshot), "junit": directory / "reports" / "junit.xml"}
+    return {"exit": completed.returncode, "doc": findings_of(snapshot), "junit": directory / "reports" / "junit.xml",
+            "stdout": completed.stdout}
 
 
 def test_one_record_per_item_with_unique_sorted_ids(full_run):
@@ -237,3 +238,40 @@ def test_ocsf_validation_names_what_is_missing():
                                   "severity_id": 3, "time": 1}) == [
         "metadata.version is missing", "metadata.product is missing", "finding_info.uid is missing",
         "cloud.provider is missing"]
+
+
+# --- the terminal ------------------------------------------------------------------------------------------
+
+
+def test_full_run_is_complete_and_the_terminal_ends_with_the_decision_in_audit_words(full_run):
+    doc, lines = full_run["doc"], full_run["stdout"].splitlines()
+    assert doc["status"] == "complete" and doc["verdict"]["title"] == f"Not compliant: {doc['summary']['failed']} findings"
+    assert doc["scope"]["selection"] == "" and len(doc["scope"]["checks_selected"]) == doc["scope"]["checks_total"]
+    assert decision_line(lines) == (f"Exit 1: {doc['summary']['failed']} finding(s) (no --fail-on: every finding "
+                                    "counts), 0 error(s)")
+    summary = doc["summary"]
+    assert lines[-1].startswith(f"{summary['failed']} findings, 0 errors, {summary['waived']} waived, "
+                                f"{summary['passed']} passed, {summary['skipped']} not applicable in ")
+    assert "failed" not in lines[-1] and "xfailed" not in lines[-1]
+    section = lines[next(i for i, line in enumerate(lines) if "IAM compliance findings" in line):]
+    too_wide = [line for line in section if len(line) > 80 and not line.startswith(("-", "="))]
+    assert too_wide == []
+
+
+def test_items_that_could_not_be_evaluated_are_listed_by_reason_without_control_characters(pytester, tmp_path):
+    doc = failing_source(demo_document(), "credential_report")
+    doc["sources"]["credential_report"]["error"]["message"] = "not \x1b[31mauthorized\x07\x1b]0;owned\x07 \u202eyes"
+    snapshot = save_snapshot(tmp_path, doc)
+    result = run_audit(pytester, snapshot, "-m", MFA_CHECKS)
+    output = result.stdout.str()
+    assert "\x1b" not in output and "\x07" not in output and "\u202e" not in output
+    errors = findings_of(snapshot)["summary"]["error"]
+    result.stdout.fnmatch_lines([f"Could not be evaluated: {errors} item(s), for 1 reason(s):",
+                                 f"  {errors} item(s) of user_console_mfa_enabled: *credential_report*"])
+    assert "not authorized" in output
+
+
+def test_clean_removes_escape_sequences_and_control_characters():
+    from iam_compliance.rendering.terminal import clean
+
+    assert clean("a\x1b[2J\x1b[31mb\x1b[0m\x07c\x1b]0;title\x07d\x9b1me\x00f\tg\nh") == "abcdef g\nh"
