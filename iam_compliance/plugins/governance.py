@@ -228,7 +228,7 @@ class GovernanceReporter:
         if config.getoption("waivers") or drift is not None:
             tr.write_sep("=", "Waivers and drift", bold=True)
             for line in _waiver_lines(config.getoption("waivers"), self.statuses):
-                tr.write_line(terminal.clip(line))
+                tr.write_line(terminal.clean(line))
             for line in _drift_lines(drift) if drift is not None else []:
                 tr.write_line(terminal.clean(line))
         tr.write_sep("-", f"Generated findings file: {self._published(self.path)}")
