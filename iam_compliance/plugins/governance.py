@@ -234,7 +234,7 @@ class GovernanceReporter:
         tr.write_sep("-", f"Generated findings file: {self._published(self.path)}")
         if self.ocsf_path is not None:
             tr.write_sep("-", f"Generated OCSF file: {self._published(self.ocsf_path)}")
-        for line in terminal.wrap(f"Verdict: {self.verdict.title}; {self.verdict.text}."):
+        for line in terminal.wrap(f"Verdict ({self.status.value} run): {self.verdict.title}; {self.verdict.text}."):
             tr.write_line(line, bold=True)
         for line in terminal.wrap(terminal.decision(self.gate, self.status)):
             tr.write_line(line, bold=True, red=bool(self.gate.exit_status), green=not self.gate.exit_status)

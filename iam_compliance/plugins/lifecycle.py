@@ -21,11 +21,11 @@ import pytest
 
 from fixtures.options import is_audit_run, is_worker, output_paths, reports_dir
 from fixtures.publish import RUN_FOLDERS_KEY, FolderBusy, RunFolders, new_run_id
-from fixtures.session import get_settings
+from fixtures.session import SNAPSHOT_KEY, get_settings
 from iam_compliance.model.entities import PARAMETER_KINDS
 from iam_compliance.model.iam import Snapshot
 from iam_compliance.rendering.checks_table import check_functions, declared_facts
-from iam_compliance.results.scope import STATUS_KEY, RunScope, settings_in_force, settings_read
+from iam_compliance.results.scope import SCOPE_KEY, STATUS_KEY, RunScope, settings_in_force, settings_read
 from iam_compliance.settings import load_settings
 
 INCOMPLETE_FOLDER = "incomplete"
@@ -64,15 +64,25 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.xmlpath = str(folders.stage(paths["--junitxml"]))
 
 
+def _selected(config: pytest.Config, nodeids: list[str]) -> None:
+    """Record the selection and the scope it makes (complete again at session finish, for every report)."""
+    selected = {selected_function(nodeid) for nodeid in nodeids}
+    if config.stash.get(SELECTED_KEY, None) == selected and SCOPE_KEY in config.stash:
+        return
+    config.stash[SELECTED_KEY] = selected
+    if SNAPSHOT_KEY in config.stash:
+        config.stash[SCOPE_KEY] = build_scope(config, config.stash[SNAPSHOT_KEY])
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     if _controller_of_audit(session.config):
-        session.config.stash[SELECTED_KEY] = {selected_function(item.nodeid) for item in session.items}
+        _selected(session.config, [item.nodeid for item in session.items])
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
     """xdist controller: every worker collects the same items; their node ids are the selection."""
-    node.config.stash[SELECTED_KEY] = {selected_function(nodeid) for nodeid in ids}
+    _selected(node.config, ids)
 
 
 def _selection(config: pytest.Config) -> tuple[str, str]:
