@@ -270,3 +270,21 @@ def test_xdist_workers_refuse_a_snapshot_replaced_after_collection(tmp_path):
     assert completed.returncode != 0, output
     assert "changed after this run collected it" in output
     assert not (reports / "findings.json").exists() or findings_of(snapshot)["status"] != "complete"
+
+
+def test_a_killed_run_leaves_a_staging_folder_the_next_run_removes(tmp_path):
+    from fixtures.publish import FolderBusy, RunFolders, new_run_id
+
+    folder = tmp_path / "reports"
+    abandoned, unrelated = folder / f".run-{new_run_id()}", folder / ".run-notes"
+    abandoned.mkdir(parents=True)
+    unrelated.mkdir()
+    first = RunFolders(new_run_id(), wait_seconds=0)
+    first.lock([folder])
+    assert not abandoned.exists() and unrelated.exists(), "only staging folders of this suite are removed"
+    second = RunFolders(new_run_id(), wait_seconds=0.3)
+    with pytest.raises(FolderBusy, match=f"in use by run {first.run_id} \\(pid {os.getpid()}"):
+        second.lock([folder])
+    first.release()
+    second.lock([folder])
+    second.release()

@@ -29,6 +29,7 @@ from iam_compliance.results.scope import SCOPE_KEY, STATUS_KEY, RunScope, settin
 from iam_compliance.settings import load_settings
 
 INCOMPLETE_FOLDER = "incomplete"
+INCOMPLETE_MARKER = ".iam-compliance-incomplete"
 # Test function names of the items this run selected (collected and not deselected), on the controller.
 SELECTED_KEY = pytest.StashKey[set[str]]()
 
@@ -158,13 +159,15 @@ def _incomplete_target(final: Path) -> Path:
 
 
 def _clear_incomplete_folders(finals: list[Path]) -> None:
-    """The incomplete/ folders hold one run's reports only: the last incomplete one."""
+    """The incomplete/ folders hold one run's reports only, the last incomplete one's. A folder of that
+    name that this suite did not make (no marker file) is left alone: only the reports in it are replaced."""
     for folder in {final.parent / INCOMPLETE_FOLDER for final in finals}:
         if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
             folder.unlink()
-        elif folder.is_dir():
+        elif (folder / INCOMPLETE_MARKER).is_file():
             shutil.rmtree(folder)
-        folder.mkdir(mode=0o700)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        (folder / INCOMPLETE_MARKER).write_text("Reports of the last audit that did not finish.\n")
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)  # innermost: after pytest-html, junitxml and findings.json wrote

@@ -70,7 +70,7 @@ def totals_line(results: ResultLog) -> str:
     )
     findings = results.count("failed")
     return (
-        f"{findings} findings" + (f" ({per_severity})" if findings else "")
+        f"{findings} finding{'' if findings == 1 else 's'}" + (f" ({per_severity})" if findings else "")
         + f", {results.count('error')} could not be evaluated, {results.count('waived')} waived, "
         f"{results.count('passed')} passed, {results.count('skipped')} not applicable"
     )
