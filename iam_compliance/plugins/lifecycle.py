@@ -48,6 +48,7 @@ def pytest_configure(config: pytest.Config) -> None:
     junitxml open their files."""
     if not _controller_of_audit(config):
         return
+    get_settings(config)  # bad settings are a usage error before any folder is made
     folders = RunFolders(new_run_id(), config.getoption("reports_lock_wait"))
     paths = output_paths(config)
     try:
