@@ -288,3 +288,10 @@ def test_a_killed_run_leaves_a_staging_folder_the_next_run_removes(tmp_path):
     first.release()
     second.lock([folder])
     second.release()
+
+
+def test_verbose_lines_name_outcomes_in_the_audit_words(pytester, tmp_path):
+    result = run_audit(pytester, save_snapshot(tmp_path), "-v", "-m", check_selector(["user_console_mfa_enabled"]))
+    result.stdout.fnmatch_lines(["*test_user_console_mfa_enabled?bob? FINDING*",
+                                 "*test_user_console_mfa_enabled?ci-github? N/A*"], consecutive=False)
+    assert " FAILED " not in result.stdout.str()

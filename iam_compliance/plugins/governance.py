@@ -44,6 +44,7 @@ WORKER_WAIVERS = "iam_compliance_waivers"
 WORKER_WAIVER_DATE = "iam_compliance_waiver_date"
 # What a waiver may turn into an expected failure: findings (and the bare asserts treated as findings).
 WAIVABLE = (Finding, AssertionError)
+AUDIT_WORDS = {"FAILED": "FINDING", "XFAIL": "WAIVED", "SKIPPED": "N/A"}  # pytest's -v words for check items
 LISTED_PER_GROUP = 10  # the terminal lists this many ids per drift group; findings.json has them all
 
 
@@ -205,6 +206,17 @@ class GovernanceReporter:
         } | {f"option {name}": value for name, value in scope["options"].items()}
         for name, value in properties.items():
             xml.add_global_property(name, terminal.clean(str(value)))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> Any:
+        """``-v`` names a check item's outcome in the audit's words: FINDING, WAIVED, N/A (letters unchanged)."""
+        status = yield
+        if not isinstance(report, pytest.TestReport) or not is_check_report(report) or not status:
+            return status
+        category, letter, word = status
+        text, markup = (word if isinstance(word, tuple) else (word, None))
+        text = AUDIT_WORDS.get(text, text)
+        return category, letter, (text, markup) if markup is not None else text
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: printed after every other summary
     def pytest_terminal_summary(self, terminalreporter: Any) -> Generator[None, None, None]:
