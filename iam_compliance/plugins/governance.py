@@ -131,8 +131,8 @@ class GovernanceReporter:
         self.gate: Gate | None = None
         self.status = RunStatus.INTERNAL_ERROR  # until the session finishes
         self.verdict: Any = None
-        self.path = findings_json_path(config).resolve()
-        self.ocsf_path = Path(config.getoption("ocsf")).resolve() if config.getoption("ocsf") else None
+        self.path = findings_json_path(config).absolute()  # as checked and locked: links are not followed
+        self.ocsf_path = Path(config.getoption("ocsf")).absolute() if config.getoption("ocsf") else None
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         account = session.config.stash[SNAPSHOT_KEY].account_id
