@@ -1,6 +1,6 @@
 """Plugin for a run's life: its folders and lock, what it selected, and publishing its reports at the end.
 
-- Configure (controller of an audit): lock every folder that receives a report and point every report
+- Configure (controller of an audit): lock the reports folder and point every report
   (HTML, JUnit, findings.json, OCSF, snapshot) at the run's staging folder (``fixtures.publish``);
   a folder held by another audit is a usage error naming that run.
 - Collection: the checks and items selected, for the run's scope (``results.scope``).
@@ -52,7 +52,8 @@ def pytest_configure(config: pytest.Config) -> None:
     folders = RunFolders(new_run_id(), config.getoption("reports_lock_wait"))
     paths = output_paths(config)
     try:
-        folders.lock([reports_dir(config)] + [path.parent for path in paths.values()])
+        folders.lock([reports_dir(config)])
+        folders.add([path.parent for path in paths.values()])
     except FolderBusy as exc:
         folders.release()
         raise pytest.UsageError(str(exc)) from None
