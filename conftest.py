@@ -5,6 +5,6 @@ All of them stay idle unless the run collects ``checks/``, so a bare ``pytest`` 
 
 pytest_plugins = [
     "fixtures.options", "fixtures.session", "fixtures.parametrize", "fixtures.gate",
-    "iam_compliance.plugins.report", "iam_compliance.plugins.governance",
+    "iam_compliance.plugins.report", "iam_compliance.plugins.lifecycle", "iam_compliance.plugins.governance",
     "pytester",
 ]

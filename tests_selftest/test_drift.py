@@ -1,4 +1,4 @@
-"""Drift: findings new, known, resolved (or unverified) against a baseline findings.json."""
+"""Drift: findings new, known, resolved (or unverified, not comparable, not evaluated) against a baseline."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import pytest
 
 from iam_compliance.results.drift import classify
+from tests_selftest.harness import check_selector
 from tests_selftest.test_report_findings import (
     ACCOUNT, ALICE, BOB, MFA_CHECKS, demo_document, failing_source, findings_of, record, run_audit, save_snapshot,
 )
@@ -27,7 +28,9 @@ def test_classification():
     assert drift.known == ("c:known",), "a waived finding is still a finding"
     # c:deleted is gone although check c ran, but c had an error this time, so it cannot be confirmed
     assert drift.resolved == ("c:fixed",)
-    assert drift.unverified == ("c:broken", "c:deleted", "gone_check:r")
+    assert drift.unverified == ("c:broken", "c:deleted")
+    assert drift.not_evaluated == ("gone_check:r",), "a check that did not run resolves nothing"
+    assert drift.reasons["gone_check:r"] == "gone_check was not selected in this run"
     assert drift.severities["c:was-ok"] == "low" and drift.of("c:known") == "known" and drift.of("c:fixed") is None
 
 
@@ -39,7 +42,7 @@ def test_resource_deleted_while_its_check_ran_cleanly_is_resolved():
 @pytest.fixture
 def baseline_run(pytester, tmp_path):
     """A baseline written by hand: Bob's finding missing (new), Alice and a deleted user failing (resolved),
-    a check that is not selected this time (unverified)."""
+    a check that is not selected this time (not evaluated)."""
     snapshot = save_snapshot(tmp_path)
     run_audit(pytester, snapshot, "-m", MFA_CHECKS)
     doc = findings_of(snapshot)
@@ -67,18 +70,23 @@ def test_resolved_and_unverified_findings_are_listed(baseline_run):
     assert drift["baseline"] == str(baseline) and drift["new"] == 1
     assert drift["known"] == doc["summary"]["failed"] - 1
     assert [r["resource"] for r in drift["resolved"]] == [ALICE, ALICE[:-5] + "zed"]
-    assert [r["id"] for r in drift["unverified"]] == [f"user_no_inline_policies:{ALICE}"]
+    assert drift["unverified"] == [] and drift["not_comparable"] == []
+    assert [(r["id"], r["reason"]) for r in drift["not_evaluated"]] == [
+        (f"user_no_inline_policies:{ALICE}", "user_no_inline_policies was not selected in this run")]
 
 
 def test_terminal_shows_the_groups(baseline_run):
     result, doc, baseline = baseline_run
     known = doc["drift"]["known"]
     result.stdout.fnmatch_lines([
-        f"Drift against {baseline} (data collected *): 1 new, {known} known, 2 resolved, 1 unverified",
-        f"  new        high          user_console_mfa_enabled:{BOB}",
-        f"  resolved   high          user_console_mfa_enabled:{ALICE}",
-        f"  resolved   high          user_console_mfa_enabled:{ALICE[:-5]}zed",
-        f"  unverified high          user_no_inline_policies:{ALICE}",
+        f"Drift against {baseline}",
+        f"  data collected *: 1 new, {known} known, 2 resolved, 0*",
+        "*unverified, 0 not comparable, 1 not evaluated",
+        f"  new            high     user_console_mfa_enabled:{BOB}",
+        f"  resolved       high     user_console_mfa_enabled:{ALICE}",
+        f"  resolved       high     user_console_mfa_enabled:{ALICE[:-5]}zed",
+        f"  not evaluated  high     user_no_inline_policies:{ALICE}",
+        "      user_no_inline_policies was not selected in this run",
     ])
 
 
@@ -101,13 +109,13 @@ def test_previous_output_as_baseline_is_read_before_it_is_replaced(pytester, tmp
     result = run_audit(pytester, snapshot, "-m", MFA_CHECKS, "--baseline", str(previous))
     drift = findings_of(snapshot)["drift"]
     assert (drift["new"], drift["resolved"], drift["unverified"]) == (0, [], [])
-    result.stdout.fnmatch_lines([f"Drift against {previous} (*): 0 new, {drift['known']} known, 0 resolved, 0 unverified"])
+    result.stdout.fnmatch_lines([f"Drift against {previous}", f"  data collected *: 0 new, {drift['known']} known, 0 resolved, 0*"])
 
 
 @pytest.mark.parametrize("content, message", [
     ('{"format": "iam-compliance-findings",\n "version": 1,\n "findings": [}', "line 3: not valid JSON"),
     ('{"findings": []}', "is not a findings file of this suite"),
-    ('{"format": "iam-compliance-findings", "version": 2}', "has findings format version 2"),
+    ('{"format": "iam-compliance-findings", "version": 1}', "has findings format version 1"),
 ], ids=["bad-json", "other-format", "other-version"])
 def test_bad_baseline_is_a_usage_error(pytester, tmp_path, content, message):
     baseline = tmp_path / "baseline.json"
@@ -127,3 +135,53 @@ def test_baseline_of_another_account_is_a_usage_error(pytester, tmp_path):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"ERROR: Baseline {baseline} is for account 999999999999, "
                                  f"but this run audits account {ACCOUNT}."])
+
+
+@pytest.fixture
+def baseline_with(pytester, tmp_path):
+    """A real findings.json of the demo's MFA checks, written by a run with the given options, as a baseline."""
+    def make(*args: str):
+        snapshot = save_snapshot(tmp_path / "before")
+        run_audit(pytester, snapshot, "-m", MFA_CHECKS, *args)
+        baseline = tmp_path / "baseline.json"
+        baseline.write_text((snapshot.parent / "reports" / "findings.json").read_text())
+        return baseline
+    return make
+
+
+def test_a_relaxed_setting_is_not_comparable_never_resolved(pytester, tmp_path):
+    """With users.mfa_scope=console (the demo requires MFA for everyone), user_mfa_enabled findings of users
+    without a console password pass now: the rule changed, not the account."""
+    selector = check_selector(["user_mfa_enabled"])
+    snapshot = save_snapshot(tmp_path / "before")
+    run_audit(pytester, snapshot, "-m", selector)
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text((snapshot.parent / "reports" / "findings.json").read_text())
+    now = save_snapshot(tmp_path / "now")
+    run_audit(pytester, now, "-m", selector, "--set", "users.mfa_scope=console", "--baseline", str(baseline))
+    drift = findings_of(now)["drift"]
+    assert drift["resolved"] == []
+    assert drift["not_comparable"], "the findings that pass under the relaxed rule are listed"
+    assert {r["reason"] for r in drift["not_comparable"]} == {
+        "settings changed since the baseline: users.mfa_scope all -> console"}
+
+
+def test_items_not_selected_by_k_are_not_evaluated(pytester, tmp_path, baseline_with):
+    baseline = baseline_with()
+    now = save_snapshot(tmp_path / "now")
+    run_audit(pytester, now, "-m", MFA_CHECKS, "-k", "bob", "--baseline", str(baseline))
+    drift = findings_of(now)["drift"]
+    assert drift["resolved"] == [] and drift["not_evaluated"]
+    reasons = {r["id"]: r["reason"] for r in drift["not_evaluated"]}
+    assert reasons.pop(f"root_mfa_enabled:{ACCOUNT}") == "root_mfa_enabled was not selected in this run"
+    assert reasons and set(reasons.values()) == {"its item was not selected in this run (-k 'bob')"}
+
+
+def test_a_baseline_from_a_run_that_did_not_finish_is_refused(pytester, tmp_path, baseline_with):
+    baseline = baseline_with()
+    doc = json.loads(baseline.read_text())
+    for status in ("interrupted", "internal error", None):
+        baseline.write_text(json.dumps(doc | {"status": status}))
+        result = run_audit(pytester, save_snapshot(tmp_path), "-m", MFA_CHECKS, "--baseline", str(baseline))
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        result.stderr.fnmatch_lines([f"ERROR: {baseline} is from a run that did not finish (status: {status!r})*"])

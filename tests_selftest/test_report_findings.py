@@ -19,6 +19,7 @@ import pytest
 from iam_compliance.snapshot import document as snapshot_file
 from iam_compliance.collection.aws import CollectOptions
 from iam_compliance.simulated.demo import collect_demo
+from iam_compliance.rendering import ocsf
 from iam_compliance.results import findings as findings_json
 from tests_selftest.harness import ROOT, check_selector
 
@@ -64,6 +65,17 @@ def findings_of(snapshot: Path) -> dict:
     return json.loads((snapshot.parent / "reports" / "findings.json").read_text())
 
 
+def decision_line(lines: list[str]) -> str:
+    """The terminal's decision line (``Exit N: ...``), joined again where it was wrapped at 80 columns."""
+    start = max(i for i, line in enumerate(lines) if line.startswith("Exit "))
+    text = [lines[start]]
+    for line in lines[start + 1:]:
+        if not line.startswith("  "):
+            break
+        text.append(line.strip())
+    return " ".join(text)
+
+
 def record(doc: dict, finding_id: str) -> dict:
     (found,) = [r for r in doc["findings"] if r["id"] == finding_id]
     return found
@@ -79,7 +91,8 @@ def full_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
          str(directory / "reports"), "-p", "no:cacheprovider", "-q"],
         cwd=ROOT, capture_output=True, text=True,
     )
-    return {"exit": completed.returncode, "doc": findings_of(snapshot), "junit": directory / "reports" / "junit.xml"}
+    return {"exit": completed.returncode, "doc": findings_of(snapshot), "junit": directory / "reports" / "junit.xml",
+            "stdout": completed.stdout}
 
 
 def test_one_record_per_item_with_unique_sorted_ids(full_run):
@@ -167,7 +180,7 @@ def test_bad_baseline_file_is_refused_with_its_line(tmp_path):
     path.write_text(json.dumps({"format": "something-else"}))
     with pytest.raises(findings_json.FindingsFileError, match="is not a findings file of this suite"):
         findings_json.load(path)
-    path.write_text(json.dumps({"format": findings_json.FORMAT, "version": 1, "account_id": ACCOUNT,
+    path.write_text(json.dumps({"format": findings_json.FORMAT, "version": findings_json.VERSION, "account_id": ACCOUNT,
                                 "collected_at": "2026-01-01T00:00:00+00:00", "findings": [{"id": "x"}]}))
     with pytest.raises(findings_json.FindingsFileError, match=r"findings\[0\] must be a record"):
         findings_json.load(path)
@@ -187,10 +200,79 @@ def test_ocsf_export(pytester, tmp_path):
     root = events[f"root_mfa_enabled:{ACCOUNT}"]
     assert (root["class_uid"], root["type_uid"], root["severity_id"], root["severity"]) == (2004, 200401, 5, "Critical")
     assert (root["status_id"], root["status_code"]) == (1, "FAIL")
-    assert root["resources"] == [{"uid": ACCOUNT, "type": "AwsAccount", "cloud_partition": "aws", "region": "global"}]
+    assert root["resources"] == [{"uid": ACCOUNT, "type": "AWS::::Account", "cloud_partition": "aws"}]
     assert root["cloud"]["account"] == {"uid": ACCOUNT, "type_id": 10, "type": "AWS Account"}
     assert "cis-v5.0:1.4" in root["unmapped"]["compliance"]
     bob = events[f"user_console_mfa_enabled:{BOB}"]
-    assert (bob["status"], bob["status_code"], bob["resources"][0]["type"]) == ("Suppressed", "FAIL", "AwsIamUser")
+    assert (bob["status"], bob["status_code"], bob["resources"][0]["type"]) == ("Suppressed", "FAIL", "AWS::IAM::User")
     alice = events[f"user_console_mfa_enabled:{ALICE}"]
     assert (alice["status_code"], alice["severity_id"]) == ("PASS", 4)
+
+
+def test_ocsf_events_are_valid_detection_findings_with_real_types_and_regions(pytester, tmp_path):
+    snapshot = save_snapshot(tmp_path)
+    target = tmp_path / "ocsf.json"
+    selector = check_selector(["acm_certificate_renewed", "access_analyzer_enabled", "user_console_mfa_enabled",
+                               "role_recently_used", "iam_server_certificate_not_expired", "root_mfa_enabled",
+                               "customer_policy_no_service_wildcard", "group_no_inline_policies"])
+    run_audit(pytester, snapshot, "-m", selector, "--ocsf", str(target))
+    events = json.loads(target.read_text())
+    assert events and {ocsf.missing_required(e) == [] for e in events} == {True}, \
+        [(e["finding_info"]["uid"], ocsf.missing_required(e)) for e in events if ocsf.missing_required(e)]
+    types = {e["finding_info"]["types"][0]: {r["type"] for r in e["resources"]} for e in events}
+    assert types["acm_certificate_renewed"] == {"AWS::ACM::Certificate"}
+    assert types["access_analyzer_enabled"] == {"AWS::AccessAnalyzer::Analyzer"}
+    assert types["role_recently_used"] == {"AWS::IAM::Role"}
+    assert types["iam_server_certificate_not_expired"] == {"AWS::IAM::ServerCertificate"}
+    assert types["customer_policy_no_service_wildcard"] == {"AWS::IAM::ManagedPolicy"}
+    assert types["group_no_inline_policies"] == {"AWS::IAM::Group"}
+    assert types["root_mfa_enabled"] == {"AWS::::Account"}
+    regional = [e for e in events if e["finding_info"]["types"][0] in ("acm_certificate_renewed", "access_analyzer_enabled")]
+    assert {r.get("region") for e in regional for r in e["resources"]} <= {"eu-central-1", "eu-west-1", "us-east-1"}
+    assert all("region" not in r for e in events if e not in regional for r in e["resources"]), "IAM is global"
+    assert {e["unmapped"]["run_status"] for e in events} == {"partial"}
+
+
+def test_ocsf_validation_names_what_is_missing():
+    assert ocsf.missing_required({"class_uid": 2004, "category_uid": 2, "activity_id": 1, "type_uid": 200401,
+                                  "severity_id": 3, "time": 1}) == [
+        "metadata.version is missing", "metadata.product is missing", "finding_info.uid is missing",
+        "cloud.provider is missing"]
+
+
+# --- the terminal ------------------------------------------------------------------------------------------
+
+
+def test_full_run_is_complete_and_the_terminal_ends_with_the_decision_in_audit_words(full_run):
+    doc, lines = full_run["doc"], full_run["stdout"].splitlines()
+    assert doc["status"] == "complete" and doc["verdict"]["title"] == f"Not compliant: {doc['summary']['failed']} findings"
+    assert doc["scope"]["selection"] == "" and len(doc["scope"]["checks_selected"]) == doc["scope"]["checks_total"]
+    assert decision_line(lines) == (f"Exit 1: {doc['summary']['failed']} finding(s) (no --fail-on: every finding "
+                                    "counts), 0 error(s)")
+    summary = doc["summary"]
+    assert lines[-1].startswith(f"{summary['failed']} findings, 0 errors, {summary['waived']} waived, "
+                                f"{summary['passed']} passed, {summary['skipped']} not applicable in ")
+    assert "failed" not in lines[-1] and "xfailed" not in lines[-1]
+    section = lines[next(i for i, line in enumerate(lines) if "IAM compliance findings" in line):]
+    too_wide = [line for line in section if len(line) > 80 and not line.startswith(("-", "="))]
+    assert too_wide == []
+
+
+def test_items_that_could_not_be_evaluated_are_listed_by_reason_without_direction_overrides(pytester, tmp_path):
+    doc = failing_source(demo_document(), "credential_report")
+    # The snapshot refuses C0 and C1 control characters in AWS text; a bidirectional override gets through to here.
+    doc["sources"]["credential_report"]["error"]["message"] = "not authorized \u202eyes"
+    snapshot = save_snapshot(tmp_path, doc)
+    result = run_audit(pytester, snapshot, "-m", MFA_CHECKS)
+    output = result.stdout.str()
+    assert "\x1b" not in output and "\x07" not in output and "\u202e" not in output
+    errors = findings_of(snapshot)["summary"]["error"]
+    result.stdout.fnmatch_lines([f"Could not be evaluated: {errors} item(s), for 1 reason(s):",
+                                 f"  {errors} item(s) of user_console_mfa_enabled: *credential_report*"])
+    assert "not authorized" in output
+
+
+def test_clean_removes_escape_sequences_and_control_characters():
+    from iam_compliance.rendering.terminal import clean
+
+    assert clean("a\x1b[2J\x1b[31mb\x1b[0m\x07c\x1b]0;title\x07d\x9b1me\x00f\tg\nh") == "abcdef g\nh"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,36 @@ def test_an_unknown_region(option: list[str], unknown: str, tmp_path: Path):
 def test_severities_are_case_insensitive(tmp_path: Path):
     message = usage_error("--fail-on", "HIGH", "--snapshot", str(tmp_path / "missing.json"), "--reports-dir", str(tmp_path))
     assert "Cannot read snapshot" in message
+
+
+def test_an_output_that_would_overwrite_the_replayed_snapshot(tmp_path: Path):
+    replay = tmp_path / "evidence.json"
+    replay.write_text("{}")
+    message = usage_error("--demo", "--snapshot", str(replay), "--reports-dir", str(tmp_path / "r"),
+                          "--findings-json", str(replay))
+    assert f"--findings-json {replay} is the same file as --snapshot" in message
+    assert replay.read_text() == "{}"
+
+
+def test_an_output_that_is_a_hard_link_to_another_output(tmp_path: Path):
+    reports = tmp_path / "r"
+    reports.mkdir()
+    (reports / "findings.json").write_text("old")
+    os.link(reports / "findings.json", tmp_path / "audit.html")
+    message = usage_error("--demo", "--reports-dir", str(reports), "--html", str(tmp_path / "audit.html"))
+    assert f"--html {tmp_path / 'audit.html'} is the same file as --findings-json" in message
+
+
+def test_an_output_that_is_a_special_file(tmp_path: Path):
+    reports = tmp_path / "r"
+    reports.mkdir()
+    os.mkfifo(reports / "junit.xml")
+    message = usage_error("--demo", "--reports-dir", str(reports))
+    assert f"--junitxml {reports / 'junit.xml'} is not a regular file" in message
+
+
+def test_a_reports_folder_that_is_a_file(tmp_path: Path):
+    blocker = tmp_path / "reports"
+    blocker.write_text("x")
+    message = usage_error("--demo", "--reports-dir", str(blocker))
+    assert f"--reports-dir {blocker} is not a folder" in message

@@ -1,4 +1,4 @@
-"""Report plugin: default report files, the HTML compliance report and the terminal findings table.
+"""Report plugin: default report files and the HTML compliance report (the terminal summary: plugins.governance).
 
 The HTML report is written by this suite, not by pytest-html: ``--html PATH`` (pytest-html's option,
 kept so that the usual command lines work) names where it goes, and pytest-html's own writer is left
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Generator
+from typing import Any
 
 import pytest
 
@@ -17,7 +17,7 @@ from iam_compliance import __version__
 from fixtures.options import check_output_paths, is_audit_run, is_worker, reports_dir
 from fixtures.session import SNAPSHOT_KEY, get_settings
 from iam_compliance.controls import CheckFacts
-from iam_compliance.rendering import checks_table, html, overview, terminal
+from iam_compliance.rendering import checks_table, html, overview
 from iam_compliance.results.drift import DRIFT_KEY, Drift
 from iam_compliance.results.log import ResultLog, shared_log
 from iam_compliance.results.scope import SCOPE_KEY, STATUS_KEY, RunScope, RunStatus, SettingInForce
@@ -48,7 +48,6 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.tbstyle = "no"
     if config.option.reportchars == "fE":
         config.option.reportchars = "N"
-    config.pluginmanager.register(AuditReporter(config), "iam-compliance-reporter")
     if writes_html:
         config.pluginmanager.register(HtmlReportWriter(config), "iam-compliance-html")
 
@@ -59,31 +58,6 @@ def pytest_plugin_registered(plugin: object, manager: pytest.PytestPluginManager
     if (manager.has_plugin("iam-compliance-html") and type(plugin).__module__.startswith("pytest_html.")
             and hasattr(plugin, "_write_report")):
         manager.unregister(plugin)
-
-
-class AuditReporter:
-    """Controller-side hooks of an audit run: the terminal findings table."""
-
-    def __init__(self, config: pytest.Config):
-        self.config = config
-        self.results = shared_log(config)
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_terminal_summary(self, terminalreporter: Any) -> Generator[None, None, None]:
-        yield
-        if SNAPSHOT_KEY not in self.config.stash:
-            return
-        snapshot, tr = self.config.stash[SNAPSHOT_KEY], terminalreporter
-        tr.write_sep("=", "IAM compliance findings", bold=True)
-        tr.write_line(f"Account {snapshot.account_id} ({snapshot.partition}), data collected {snapshot.doc['collected_at']}")
-        for line in terminal.findings_table(self.results):
-            tr.write_line(line)
-        tr.write_line(terminal.totals_line(self.results), bold=True)
-        failed_sources = terminal.source_lines(snapshot)
-        if failed_sources:
-            tr.write_line("Data sources that could not be read (their checks are errors):", red=True)
-            for line in failed_sources:
-                tr.write_line(line, red=True)
 
 
 class HtmlReportWriter:

@@ -1,7 +1,9 @@
 """findings.json: one machine-readable record per check item, for pipelines, tickets and drift.
 
 The layout is documented in the README ("Reports and exit codes"); FORMAT and VERSION identify it,
-and a file of another format or version is refused as a baseline rather than misread.
+and a file of another format or version is refused as a baseline rather than misread. ``status`` says
+how the run ended and ``scope`` what it evaluated: only a run that finished (complete or partial) may
+serve as a baseline, since an interrupted run's missing findings would read as resolved.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from iam_compliance.model.iam import Snapshot
 from iam_compliance.results.drift import FINDING_OUTCOMES, Drift
 from iam_compliance.results.log import ResultLog
 from iam_compliance.results.record import OUTCOMES
+from iam_compliance.results.scope import RunScope, RunStatus, Verdict
 from iam_compliance.results.waivers import Waiver, WaiverStatus, governing_waiver
 
 FORMAT = "iam-compliance-findings"
-VERSION = 1
+VERSION = 2  # 2: status, scope, verdict and run_id; drift not_comparable and not_evaluated
 RECORD_FIELDS = ("id", "check_id", "resource", "severity", "outcome")
 
 
@@ -68,7 +71,8 @@ def summary(items: list[dict[str, Any]]) -> dict[str, Any]:
 def document(
     snapshot: Snapshot, version: str, items: list[dict[str, Any]], *,
     waivers: list[WaiverStatus], today: date, drift: Drift | None, baseline: Mapping[str, Any] | None,
-    gate: Mapping[str, Any],
+    gate: Mapping[str, Any], status: RunStatus, scope: RunScope | None, verdict: Verdict | None = None,
+    run_id: str = "",
 ) -> dict[str, Any]:
     """The whole findings.json document: the records get their waiver and drift fields here."""
     for record in items:
@@ -86,6 +90,10 @@ def document(
         "partition": snapshot.partition,
         "collected_at": snapshot.doc["collected_at"],
         "snapshot_sha256": snapshot.sha256,
+        "run_id": run_id,
+        "status": status.value,
+        "verdict": None if verdict is None else {"state": verdict.state, "title": verdict.title, "text": verdict.text},
+        "scope": None if scope is None else scope.as_dict(),
         "summary": summary(items),
         "gate": dict(gate),
         "waivers": [s.waiver.as_dict() | {"status": s.status, "items": [r["id"] for r in s.items]}
@@ -96,7 +104,9 @@ def document(
             "new": len(drift.new),
             "known": len(drift.known),
             "resolved": [baseline_by_id[i] for i in drift.resolved],
-            "unverified": [baseline_by_id[i] for i in drift.unverified],
+            "unverified": [baseline_by_id[i] | {"reason": drift.reasons.get(i, "")} for i in drift.unverified],
+            "not_comparable": [baseline_by_id[i] | {"reason": drift.reasons[i]} for i in drift.not_comparable],
+            "not_evaluated": [baseline_by_id[i] | {"reason": drift.reasons[i]} for i in drift.not_evaluated],
         },
         "findings": items,
     }
@@ -126,4 +136,12 @@ def load(path: Path) -> dict[str, Any]:
                                     f"{', '.join(RECORD_FIELDS)}.")
     if not isinstance(doc.get("account_id"), str) or not isinstance(doc.get("collected_at"), str):
         raise FindingsFileError(f"{path}: \"account_id\" and \"collected_at\" must be text.")
+    finished = {s.value for s in RunStatus if s.finished}
+    if doc.get("status") not in finished:
+        raise FindingsFileError(
+            f"{path} is from a run that did not finish (status: {doc.get('status')!r}): its missing findings would "
+            "read as resolved, so it cannot serve as a baseline. Use the findings.json of a complete run."
+        )
+    if not isinstance(doc.get("scope"), dict):
+        raise FindingsFileError(f"{path}: \"scope\" must be the run's scope (an object).")
     return doc
