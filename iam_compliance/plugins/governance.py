@@ -28,6 +28,7 @@ from iam_compliance.results.drift import DRIFT_KEY, Drift, classify
 from iam_compliance.results.findings import FindingsFileError
 from iam_compliance.results.gating import Gate, decide
 from iam_compliance.results.log import shared_log
+from iam_compliance.results.stream import write_json_streaming
 from iam_compliance.results.record import is_check_report
 from iam_compliance.results.waivers import (
     ITEM_WAIVER_KEY, STATUSES, WAIVER_DATE_KEY, WAIVERS_KEY, Waiver, WaiverError, WaiverStatus, waiver_statuses,
@@ -158,7 +159,7 @@ class GovernanceReporter:
             self.config.stash[SNAPSHOT_KEY], __version__, records,
             waivers=self.statuses, today=today, drift=drift, baseline=self.baseline, gate=self.gate.as_dict(),
         )
-        write_json_atomic(doc, self.path)
+        write_json_streaming(doc, "findings", self.path)  # one record per line, never the whole text in memory
         if self.ocsf_path is not None:
             write_json_atomic(ocsf.events(doc, records), self.ocsf_path)
 

@@ -40,6 +40,7 @@ from iam_compliance.collection.aws import AwsContext
 from iam_compliance.collection.declaration import DataSource
 from iam_compliance.collection.errors import DependencyUnavailable, failed
 from iam_compliance.collection.paging import IAM_PAGE_SIZE, items
+from iam_compliance.collection.pool import map_bounded
 from iam_compliance.snapshot.credential_report import ROOT_USER
 from iam_compliance.snapshot.failures import ok_entry
 from iam_compliance.timeutil import parse_timestamp
@@ -84,13 +85,16 @@ def _per_user(
     targets: dict[str, tuple[str, dict[str, str] | None]] = {
         name: (row["arn"], row) for name, row in rows.items() if any(_shows_slot(row, kind, s) for s in SLOTS)}
     targets.update({name: (arn, None) for name, arn in _users_missing_from_report(ctx, rows).items()})
-    users: dict[str, dict] = {}
-    for name, (arn, row) in sorted(targets.items()):
+
+    def entry(name: str) -> dict:
+        arn, row = targets[name]
         try:
-            users[name] = ok_entry(UserArn=arn, **{field: fetch(name, row)})
+            return ok_entry(UserArn=arn, **{field: fetch(name, row)})
         except ClientError as exc:
-            users[name] = {**failed(exc), "UserArn": arn}
-    return {"users": users}
+            return {**failed(exc), "UserArn": arn}
+
+    names = sorted(targets)  # one call per user, a few at a time (iam_compliance.collection.pool)
+    return {"users": dict(zip(names, map_bounded(entry, names)))}
 
 
 def _report_slots(row: dict[str, str] | None) -> dict[int, datetime]:
