@@ -58,8 +58,25 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    if is_audit_run(config) and not config.getoption("newfirst", False):
+    if not is_audit_run(config):
+        return
+    if not config.getoption("newfirst", False):
         config.pluginmanager.unregister(name="nfplugin")  # it stores every node id of the run in the cache
+    config.pluginmanager.register(PassingPhaseReportsDropped(config), "iam-compliance-lean-terminal")
+
+
+class PassingPhaseReportsDropped:
+    """The terminal keeps every report it shows, in lists by outcome; a passing setup or teardown has
+    no outcome of its own (category "") and is never shown or counted, yet is kept: two per item."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is not None and report.when != "call" and report.passed:
+            terminal.stats.pop("", None)
 
 
 @pytest.hookimpl(trylast=True)
