@@ -21,6 +21,7 @@ def _analyzer_list(analyzers: list[dict]) -> str:
 
 @control(
     "access_analyzer_enabled", severity="medium", sources=["access_analyzers"],
+    headline="Region has no active external access analyzer",
     refs={"cis-v5.0": "1.19", "cis-v3.0": "1.20", "security-hub": "IAM.28"},
     remediation="Create an external access analyzer in the region: "
                 "aws accessanalyzer create-analyzer --analyzer-name external-access --type ACCOUNT --region <region>",
@@ -31,6 +32,10 @@ def test_access_analyzer_enabled(region_analyzers: RegionAnalyzers) -> None:
     One item per audited region. Passes when ListAnalyzers shows at least one analyzer of an
     external access type (ACCOUNT or ORGANIZATION) with status ACTIVE; unused-access and
     internal-access analyzers do not count, nor do analyzers that are CREATING, DISABLED or FAILED.
+
+    Severity: medium here, high in Security Hub (IAM.28). A missing analyzer grants nobody access:
+    it leaves external access to the account's resources unreported, so the risk is late detection,
+    not exposure; the checks that find such access directly (trust policies) carry the higher ratings.
     """
     if region_analyzers.active_external:
         return
@@ -48,6 +53,7 @@ def test_access_analyzer_enabled(region_analyzers: RegionAnalyzers) -> None:
 
 @control(
     "iam_users_managed_centrally", severity="low",
+    headline="IAM users keep console passwords beside federation",
     sources=["saml_providers", "authorization_details", "credential_report"],
     refs={"cis-v5.0": "1.20", "cis-v3.0": "1.21"},
     remediation="Give people access through the identity provider (IAM Identity Center or a SAML role) and remove "
@@ -85,12 +91,13 @@ def test_iam_users_managed_centrally(account: Account, settings: Settings) -> No
 
 @control(
     "iam_entities_tagged", severity="low", sources=["authorization_details"],
+    headline="User or role lacks a required tag",
     refs={"security-hub": ("IAM.24", "IAM.25")},
     remediation="Tag the user or role: aws iam tag-user --user-name <name> --tags Key=<key>,Value=<value> "
                 "(aws iam tag-role --role-name <name> for roles).",
 )
 def test_iam_entities_tagged(iam_user_or_role: Principal, settings: Settings) -> None:
-    """IAM users and roles carry the required tags.
+    """IAM users and roles carry every tag key of tags.required_keys ({tags.required_keys}).
 
     Fails when a tag key of ``tags.required_keys`` is missing from the user or role (GAAD Tags;
     keys compare case-sensitively, as Security Hub's requiredTagKeys do; an empty value counts as
@@ -114,6 +121,7 @@ def test_iam_entities_tagged(iam_user_or_role: Principal, settings: Settings) ->
 
 @control(
     "security_contact_registered", severity="medium", sources=["security_contact"],
+    headline="No security contact registered",
     refs={"cis-v5.0": "1.2", "cis-v3.0": "1.2", "security-hub": "Account.1"},
     remediation="aws account put-alternate-contact --alternate-contact-type SECURITY --name <team> --title <title> "
                 "--email-address <security mailbox> --phone-number <phone>",

@@ -63,13 +63,14 @@ def _check_unused_services(principal: Principal, snapshot: Snapshot, settings: S
 
 @control(
     "user_no_unused_service_permissions", severity="low", sources=SOURCES,
+    headline="User is granted services unused for {service_activity.unused_days} days",
     refs={"seed": 15},
     remediation="Remove the services the user does not use from its policies and its groups' policies "
                 "(aws iam generate-service-last-accessed-details shows which).",
 )
 def test_user_no_unused_service_permissions(iam_user: User, snapshot: Snapshot, settings: Settings,
                                             collected_at: datetime) -> None:
-    """Users are not granted services they do not use.
+    """Users are not granted services they have not used for {service_activity.unused_days} days.
 
     The services IAM lists for a user include those its groups' policies allow, so the fix may be
     on a group. Users created less than ``service_activity.unused_days`` ago are not applicable.
@@ -80,13 +81,14 @@ def test_user_no_unused_service_permissions(iam_user: User, snapshot: Snapshot, 
 
 @control(
     "role_no_unused_service_permissions", severity="low", sources=SOURCES,
+    headline="Role is granted services unused for {service_activity.unused_days} days",
     refs={"seed": 19},
     remediation="Remove the services the role does not use from its policies "
                 "(aws iam generate-service-last-accessed-details shows which).",
 )
 def test_role_no_unused_service_permissions(iam_role: Role, snapshot: Snapshot, settings: Settings,
                                             collected_at: datetime) -> None:
-    """Roles are not granted services they do not use.
+    """Roles are not granted services they have not used for {service_activity.unused_days} days.
 
     Service-linked roles are not listed; with ``roles.exclude_sso_roles`` the roles IAM Identity
     Center manages (path /aws-reserved/sso.amazonaws.com/) are not applicable: fix their permission

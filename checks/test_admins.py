@@ -53,12 +53,13 @@ def _plural(count: int) -> str:
 
 @control(
     "admin_count_minimum", severity="low", sources=["authorization_details"],
+    headline="Fewer than {admins.minimum} administrators",
     refs={"seed": 7},
     remediation="Give a second, named person administrator access (e.g. aws iam add-user-to-group "
                 "--group-name <admin group> --user-name <user>) or create a break-glass role for emergencies.",
 )
 def test_admin_count_minimum(account: Account, settings: Settings) -> None:
-    """The account has at least the minimum number of administrators (admins.minimum, default 2).
+    """The account has at least {admins.minimum} administrators.
 
     One administrator is a single point of failure: if that person leaves or loses their MFA device,
     nobody can administer the account without the root user. Counted: IAM users and, under
@@ -76,12 +77,13 @@ def test_admin_count_minimum(account: Account, settings: Settings) -> None:
 
 @control(
     "admin_count_maximum", severity="medium", sources=["authorization_details"],
+    headline="More than {admins.maximum} administrators",
     refs={"seed": 8},
     remediation="Remove administrator access from everyone who does not need it: detach AdministratorAccess or "
                 "the `*` policy, or remove the user from the admin group (aws iam remove-user-from-group).",
 )
 def test_admin_count_maximum(account: Account, settings: Settings) -> None:
-    """The account has at most the maximum number of administrators (admins.maximum, default 3).
+    """The account has at most {admins.maximum} administrators.
 
     Every administrator can do anything, including erasing the audit trail; the fewer, the smaller the
     blast radius of one stolen credential. The finding lists each admin and how it is one (the policy, its
@@ -96,6 +98,7 @@ def test_admin_count_maximum(account: Account, settings: Settings) -> None:
 
 @control(
     "admin_user_mfa_enabled", severity="high", sources=["authorization_details", "credential_report"],
+    headline="Administrator user has no MFA",
     refs={"prowler": "iam_administrator_access_with_mfa",
           "steampipe": "iam_user_with_administrator_access_mfa_enabled"},
     remediation="Assign an MFA device to the administrator (aws iam create-virtual-mfa-device, then "
@@ -134,6 +137,7 @@ def _grants(escalation: Escalation) -> str:
 
 @control(
     "principal_no_administrator_access", severity="high", sources=["authorization_details"],
+    headline="Principal holds administrator access that is not approved",
     refs={"prowler": ("iam_user_administrator_access_policy", "iam_group_administrator_access_policy",
                       "iam_role_administratoraccess_policy")},
     remediation="Detach the administrator policy (aws iam detach-user-policy / detach-group-policy / "

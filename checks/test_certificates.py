@@ -56,20 +56,21 @@ def _elb_remediation(certificate: LoadBalancerCertificate) -> str:
 
 @control(
     "elb_certificate_not_expiring", severity="medium", sources=["load_balancers"],
+    headline="Load balancer certificate expired or expiring within {certificates.min_days_to_expiry} days",
     refs={"seed": 22},
     remediation="Renew the certificate (ACM re-import or renewal, or a new IAM server certificate) and "
                 "point every listener that uses it at the renewed certificate.",
 )
 def test_elb_certificate_not_expiring(elb_certificate: LoadBalancerCertificate, settings: Settings,
                                       collected_at: datetime) -> None:
-    """Certificates used by load balancers are renewed before they expire.
+    """Certificates used by load balancers are renewed at least {certificates.min_days_to_expiry} days before they expire.
 
     One item per region and certificate presented by a classic load balancer HTTPS/SSL listener or
     an ELBv2 HTTPS/TLS listener (default and SNI certificates). The expiry comes from ACM
     (NotAfter) or from ListServerCertificates (Expiration). Fails when fewer than
     ``certificates.min_days_to_expiry`` days are left. The control's severity is medium; a
-    certificate that has already expired is reported with severity high in the message and in the
-    evidence (``severity``), because its listeners are failing now.
+    certificate that has already expired is a high finding (the item's severity in every report and
+    for ``--fail-on``, stated in its sentence from the same value), because its listeners are failing now.
     """
     minimum = settings.certificates.min_days_to_expiry
     expiry = elb_certificate.expiration
@@ -87,11 +88,13 @@ def test_elb_certificate_not_expiring(elb_certificate: LoadBalancerCertificate, 
                       "days_left": left, "min_days_to_expiry": minimum,
                       "listeners": [use.describe() for use in elb_certificate.uses]},
             remediation=_elb_remediation(elb_certificate),
+            severity=severity,
         )
 
 
 @control(
     "iam_server_certificate_not_expired", severity="medium", sources=["server_certificates"],
+    headline="Expired IAM server certificate is kept",
     refs={"cis-v5.0": "1.18", "cis-v3.0": "1.19", "security-hub": "IAM.26"},
     remediation="Delete the expired certificate: aws iam delete-server-certificate --server-certificate-name <name> "
                 "(first move any load balancer listener that still uses it to a valid certificate).",
@@ -124,13 +127,14 @@ def test_iam_server_certificate_not_expired(server_certificate: ServerCertificat
 
 @control(
     "acm_certificate_renewed", severity="medium", sources=["acm_certificates"],
+    headline="ACM certificate expired or expiring within {certificates.acm_days_to_expiration} days",
     refs={"security-hub": "ACM.1"},
     remediation="Renew the certificate: ACM-issued certificates renew once their validation records resolve; "
                 "re-import a renewed certificate under the same ARN for imported ones "
                 "(aws acm import-certificate --certificate-arn <arn> ...), or delete a certificate nothing uses.",
 )
 def test_acm_certificate_renewed(acm_certificate: AcmCertificate, settings: Settings, collected_at: datetime) -> None:
-    """ACM certificates are renewed before they expire.
+    """ACM certificates are renewed at least {certificates.acm_days_to_expiration} days before they expire.
 
     One item per region and ACM certificate of any key type. Fails when fewer than
     ``certificates.acm_days_to_expiration`` days are left before NotAfter (Security Hub ACM.1),

@@ -26,6 +26,7 @@ def _paths(found: list[Escalation]) -> str:
 
 @control(
     "principal_no_privilege_escalation", severity="high", sources=["authorization_details"], refs=REFS,
+    headline="User or role can make itself an administrator",
     remediation="Remove or narrow the statements the finding names (scope iam:PassRole to the roles and service "
                 "needed, scope credential and policy actions to ${aws:username}), or set a permissions boundary.",
 )
@@ -76,6 +77,7 @@ def _policy_source(policy: ManagedPolicy | InlinePolicy) -> tuple[str, PolicySou
 
 @control(
     "policy_no_privilege_escalation", severity="high", sources=["authorization_details"], refs=REFS,
+    headline="Policy lets its holder make itself an administrator",
     remediation="Narrow the statements the finding names, with a new default version of a managed policy "
                 "(aws iam create-policy-version --set-as-default) or a rewritten inline policy.",
 )

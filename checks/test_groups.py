@@ -8,6 +8,7 @@ from iam_compliance.model.iam import Group
 
 @control(
     "group_has_users", severity="low", sources=["authorization_details"],
+    headline="Group has no users",
     refs={"seed": 21},
     remediation="Delete the empty group (detach its policies, delete its inline policies, then aws iam delete-group).",
 )
@@ -27,6 +28,7 @@ def test_group_has_users(iam_group: Group) -> None:
 
 @control(
     "group_no_inline_policies", severity="low", sources=["authorization_details"],
+    headline="Group has inline policies",
     refs={"scoutsuite": "iam-group-with-inline-policies", "steampipe": "iam_group_user_role_no_inline_policies"},
     remediation="Move the permissions into a customer managed policy, attach it to the group, and delete the "
                 "inline policy (aws iam delete-group-policy).",

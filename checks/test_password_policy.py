@@ -91,6 +91,7 @@ def _flag(policy: Mapping[str, Any], field: str) -> bool:
 
 @control(
     "password_policy_exists", severity="medium", sources=["password_policy"],
+    headline="No custom password policy: the AWS default applies",
     refs={"seed": 23},
     remediation="aws iam update-account-password-policy --minimum-password-length 14 --require-symbols "
                 "--require-numbers --require-uppercase-characters --require-lowercase-characters "
@@ -108,12 +109,13 @@ def test_password_policy_exists(account: Account, settings: Settings) -> None:
 
 @control(
     "password_policy_min_length", severity="medium", sources=["password_policy"],
+    headline="Password policy allows passwords shorter than {password_policy.min_length} characters",
     refs={"seed": 23, "cis-v5.0": "1.7", "cis-v3.0": "1.8", "security-hub": "IAM.15"},
     remediation="aws iam update-account-password-policy --minimum-password-length 14 "
                 "(the call replaces the whole policy: pass the other settings too)",
 )
 def test_password_policy_min_length(account: Account, settings: Settings) -> None:
-    """The password policy requires passwords of at least 14 characters.
+    """The password policy requires passwords of at least {password_policy.min_length} characters.
 
     The threshold is ``password_policy.min_length``; exactly that length passes.
     """
@@ -132,15 +134,20 @@ def test_password_policy_min_length(account: Account, settings: Settings) -> Non
 
 @control(
     "password_policy_reuse_prevention", severity="medium", sources=["password_policy"],
+    headline="Password policy remembers fewer than {password_policy.reuse_prevention} previous passwords",
     refs={"seed": 23, "cis-v5.0": "1.8", "cis-v3.0": "1.9", "security-hub": "IAM.16"},
     remediation="aws iam update-account-password-policy --password-reuse-prevention 24 "
                 "(the call replaces the whole policy: pass the other settings too)",
 )
 def test_password_policy_reuse_prevention(account: Account, settings: Settings) -> None:
-    """The password policy prevents reuse of the last 24 passwords.
+    """The password policy prevents reuse of the last {password_policy.reuse_prevention} passwords.
 
     The threshold is ``password_policy.reuse_prevention`` (24 is the API maximum, so the CIS "24"
     and "at least 24" agree). A policy without PasswordReusePrevention allows any reuse.
+
+    Severity: medium here, low in Security Hub (IAM.16). Reuse brings back passwords that may have
+    leaked before, which undoes the length rule it stands beside (CIS Level 1, Security Hub IAM.15
+    medium); the password-policy rules that protect every console user are rated together.
     """
     required = settings.password_policy.reuse_prevention
     policy = _custom_policy(account, settings, "any earlier password can be reused",
@@ -157,6 +164,7 @@ def test_password_policy_reuse_prevention(account: Account, settings: Settings) 
 
 @control(
     "password_policy_character_class", severity="medium", sources=["password_policy"],
+    headline="Password policy does not require a configured character class",
     refs={"seed": 23, "security-hub": "IAM.7"},
     remediation="aws iam update-account-password-policy --require-uppercase-characters --require-lowercase-characters "
                 "--require-numbers --require-symbols (the call replaces the whole policy: pass the other settings too)",
@@ -164,7 +172,7 @@ def test_password_policy_reuse_prevention(account: Account, settings: Settings) 
 def test_password_policy_character_class(
     account: Account, character_class: CharacterClassName, settings: Settings,
 ) -> None:
-    """The password policy requires each configured character class.
+    """The password policy requires these character classes: {password_policy.character_classes}.
 
     One item per class in ``password_policy.character_classes`` (uppercase, lowercase, numbers,
     symbols; Security Hub IAM.11-IAM.14). CIS dropped composition rules and NIST SP 800-63B advises
@@ -184,12 +192,13 @@ def test_password_policy_character_class(
 
 @control(
     "password_policy_max_age", severity="low", sources=["password_policy"],
+    headline="Passwords do not expire within {password_policy.max_age_days} days",
     refs={"seed": 23, "security-hub": "IAM.17"},
     remediation="aws iam update-account-password-policy --max-password-age 90 "
                 "(the call replaces the whole policy: pass the other settings too)",
 )
 def test_password_policy_max_age(account: Account, settings: Settings) -> None:
-    """The password policy expires passwords within 90 days.
+    """The password policy expires passwords within {password_policy.max_age_days} days.
 
     Passes when ExpirePasswords is true and MaxPasswordAge is at most ``password_policy.max_age_days``
     (exactly that many passes). CIS dropped this rule and NIST SP 800-63B advises against forced

@@ -35,6 +35,7 @@ def _full_admin_applies(policy: ManagedPolicy | InlinePolicy, scope: FullAdminSc
 
 @control(
     "policy_no_full_admin", severity="high", sources=["authorization_details"],
+    headline="Policy allows every action on every resource",
     refs={"cis-v5.0": "1.15", "cis-v3.0": "1.16", "security-hub": "IAM.1"},
     remediation="Replace the statement that allows `*` on `*` with the actions and resources the holders need, "
                 "or detach the policy.",
@@ -77,6 +78,7 @@ def test_policy_no_full_admin(iam_policy: ManagedPolicy | InlinePolicy, settings
 
 @control(
     "customer_policy_no_service_wildcard", severity="low", sources=["authorization_details"],
+    headline="Customer managed policy grants every action of a service",
     refs={"security-hub": "IAM.21"},
     remediation="Replace `service:*` with the specific actions needed (aws iam create-policy-version "
                 "--set-as-default); IAM Access Analyzer can generate a policy from CloudTrail activity.",
@@ -112,6 +114,7 @@ def test_customer_policy_no_service_wildcard(managed_policy: ManagedPolicy) -> N
 
 @control(
     "cloudshell_full_access_not_attached", severity="medium", sources=["authorization_details"],
+    headline="AWSCloudShellFullAccess is attached",
     refs={"cis-v5.0": "1.21", "cis-v3.0": "1.22", "security-hub": "IAM.27"},
     remediation="Detach AWSCloudShellFullAccess and grant a policy without file upload/download "
                 "(aws iam detach-user-policy / detach-group-policy / detach-role-policy).",
@@ -134,6 +137,7 @@ def test_cloudshell_full_access_not_attached(iam_principal: Principal) -> None:
 
 @control(
     "support_role_exists", severity="low", sources=["authorization_details"],
+    headline="No role for AWS Support incidents",
     refs={"cis-v5.0": "1.16", "cis-v3.0": "1.17", "security-hub": "IAM.18"},
     remediation="Create a role people can assume for AWS Support cases and attach AWSSupportAccess "
                 "(aws iam create-role ..., then aws iam attach-role-policy --policy-arn "

@@ -15,6 +15,7 @@ ROLE_LAST_USED_WINDOW_DAYS = 400  # IAM reports RoleLastUsed for this many trail
 
 @control(
     "role_no_inline_policies", severity="low", sources=["authorization_details"],
+    headline="Role has inline policies",
     refs={"seed": 20},
     remediation="Move the permissions into a customer managed policy, attach it, and delete the inline policy "
                 "(aws iam delete-role-policy).",
@@ -42,12 +43,13 @@ def test_role_no_inline_policies(iam_role: Role, settings: Settings) -> None:
 
 @control(
     "role_recently_used", severity="medium", sources=["authorization_details"],
+    headline="Role unused for more than {roles.inactivity_days} days",
     refs={"seed": 18},
     remediation="Delete roles nobody uses (aws iam delete-role, after detaching its policies and removing it "
                 "from its instance profiles), or record why the role must stay.",
 )
 def test_role_recently_used(iam_role: Role, settings: Settings, collected_at: datetime) -> None:
-    """Inactive roles are removed.
+    """Roles unused for more than {roles.inactivity_days} days are removed.
 
     Read from GetAccountAuthorizationDetails' RoleLastUsed (ListRoles omits it). Fails when the role
     was last used more than ``roles.inactivity_days`` ago, or not at all in the 400 days IAM tracks;

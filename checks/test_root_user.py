@@ -58,6 +58,7 @@ def _none_present(account: Account, summary_key: str, kind: SlotKind) -> None:
 
 @control(
     "root_no_access_keys", severity="critical", sources=["account_summary"],
+    headline="Root user has access keys",
     refs={"seed": 1, "cis-v5.0": "1.3", "cis-v3.0": "1.4", "security-hub": "IAM.4"},
     remediation="Sign in as the root user, open Security credentials, and delete every access key "
                 "(deactivate first if something may still use it).",
@@ -73,13 +74,14 @@ def test_root_no_access_keys(account: Account) -> None:
 
 @control(
     "root_access_keys_rotated", severity="high", sources=["credential_report"],
+    headline="Root access key older than {root.access_key_max_age_days} days",
     refs={"seed": 2},
     remediation="Delete the root access key: sign in as the root user, open Security credentials, Access keys. "
                 "If something truly needs it, move that to an IAM role or user first.",
 )
 @pytest.mark.parametrize("slot", CREDENTIAL_SLOTS, ids=lambda slot: f"key{slot}")
 def test_root_access_keys_rotated(account: Account, slot: int, settings: Settings, collected_at: datetime) -> None:
-    """Root access keys, if any, were created within the last 90 days.
+    """Root access keys, if any, were created within the last {root.access_key_max_age_days} days.
 
     Root keys should not exist at all (root_no_access_keys); one that remains must at least be
     rotated. One item per credential report key slot, read from access_key_N_active and
@@ -106,6 +108,7 @@ def test_root_access_keys_rotated(account: Account, slot: int, settings: Setting
 
 @control(
     "root_no_signing_certificates", severity="high", sources=["account_summary"],
+    headline="Root user has X.509 signing certificates",
     refs={"seed": 3},
     remediation="Sign in as the root user, open Security credentials, X.509 certificates, and delete every "
                 "certificate (or run aws iam delete-signing-certificate --certificate-id <id> with the root credentials).",
@@ -121,12 +124,13 @@ def test_root_no_signing_certificates(account: Account) -> None:
 
 @control(
     "root_signing_certificates_rotated", severity="medium", sources=["credential_report"],
+    headline="Root signing certificate older than {root.signing_certificate_max_age_days} days",
     refs={"seed": 4},
     remediation="Sign in as the root user, open Security credentials, X.509 certificates, and delete the old "
                 "certificate; upload a new one only if a legacy API still needs it.",
 )
 def test_root_signing_certificates_rotated(account: Account, settings: Settings, collected_at: datetime) -> None:
-    """Root signing certificates, if any, were uploaded within the last 90 days.
+    """Root signing certificates, if any, were uploaded within the last {root.signing_certificate_max_age_days} days.
 
     Read from the credential report's cert_N_active and cert_N_last_rotated; an account whose root
     has no active signing certificate is not applicable. The limit is
@@ -152,12 +156,13 @@ def test_root_signing_certificates_rotated(account: Account, settings: Settings,
 
 @control(
     "root_mfa_enabled", severity="critical", sources=["account_summary"],
+    headline="Root user has no MFA",
     refs={"seed": 5, "cis-v5.0": "1.4", "cis-v3.0": "1.5", "security-hub": "IAM.9"},
     remediation="Sign in as the root user, open Security credentials, and assign an MFA device "
                 "(a hardware key or passkey is preferred).",
 )
 def test_root_mfa_enabled(account: Account, settings: Settings) -> None:
-    """The root user has MFA enabled.
+    """The root user has MFA enabled{root.mfa_rule}.
 
     Passes when GetAccountSummary AccountMFAEnabled is 1. Under the CIS v5 rule (the default,
     ``root.mfa_rule: cis-v5``) a root user without a password (AccountPasswordPresent 0, as in
@@ -186,18 +191,23 @@ def _virtual_root_devices(account: Account) -> list[str]:
 
 @control(
     "root_hardware_mfa_enabled", severity="high", sources=["account_summary", "virtual_mfa_devices"],
+    headline="Root user has no hardware MFA device",
     refs={"cis-v5.0": "1.5", "cis-v3.0": "1.6", "security-hub": "IAM.6"},
     remediation="Sign in as the root user, open Security credentials, assign a FIDO security key or hardware "
                 "TOTP token, then remove the virtual device (deactivate it, then "
                 "aws iam delete-virtual-mfa-device --serial-number <serial>).",
 )
 def test_root_hardware_mfa_enabled(account: Account, settings: Settings) -> None:
-    """The root user's MFA is a hardware device, not a virtual one.
+    """The root user's MFA is a hardware device, not a virtual one{root.mfa_rule}.
 
     Fails when the root user has no MFA at all (GetAccountSummary AccountMFAEnabled 0) or when
     ListVirtualMFADevices shows a device assigned to arn:<partition>:iam::<account>:root. Under the
     CIS v5 rule (``root.mfa_rule: cis-v5``) a root user without a password passes, as for
     root_mfa_enabled. Not applicable in the aws-cn and aws-us-gov partitions (no Security Hub IAM.6 there).
+
+    Severity: high here, critical in Security Hub (IAM.6). A root user without any MFA is already
+    root_mfa_enabled's critical finding; what this check adds is the kind of device, and a virtual
+    device still stops a stolen password on its own (CIS rates it Level 2, beyond the baseline).
     """
     if account.partition in NO_HARDWARE_MFA_PARTITIONS:
         not_applicable(f"hardware MFA for the root user is not assessed in the {account.partition} partition.")
@@ -239,12 +249,13 @@ def _attested_change(value: date | None, now: datetime) -> datetime | None:
 
 @control(
     "root_password_rotated", severity="low", sources=["account_summary"],
+    headline="Root password older than {root.password_max_age_days} days",
     refs={"seed": 6},
     remediation="Sign in as the root user, open Security credentials, change the password, and record the date "
                 "in root.password_last_changed.",
 )
 def test_root_password_rotated(account: Account, settings: Settings, collected_at: datetime) -> None:
-    """The root password was changed within the last 90 days.
+    """The root password was changed within the last {root.password_max_age_days} days.
 
     No IAM API tells when the root password was changed (the credential report says not_supported),
     so the date is attested in ``root.password_last_changed``; without it the check is skipped with
@@ -275,17 +286,19 @@ def _root_credential(use: CredentialUse) -> str:
 
 @control(
     "root_not_recently_used", severity="high", sources=["credential_report"],
+    headline="Root user used in the last {root.min_days_since_last_use} days",
     refs={"cis-v5.0": "1.6", "cis-v3.0": "1.7", "security-hub": "IAM.20"},
     remediation="Find out who used root and why (CloudTrail events with userIdentity.type Root), move that task "
                 "to an IAM role or Identity Center user, delete root access keys and lock the root password away.",
 )
 def test_root_not_recently_used(account: Account, settings: Settings, collected_at: datetime) -> None:
-    """The root user is not used for everyday tasks.
+    """The root user is not used for everyday tasks: no use in the last {root.min_days_since_last_use} days.
 
     The last use is the latest of the credential report's password_last_used and
     access_key_N_last_used_date (values such as no_information or N/A mean no recorded use).
     Fails when that is fewer than ``root.min_days_since_last_use`` days ago; exactly that many days
-    passes. CIS gives no number; 90 days follows ScoutSuite and Steampipe. (Security Hub IAM.20 is retired.)
+    passes. CIS gives no number; 90 days follows ScoutSuite and Steampipe. Security Hub IAM.20 (low) is
+    retired; the reference is kept, marked retired, for accounts that still report it.
     """
     root = account.root_credentials
     uses = root.last_uses()

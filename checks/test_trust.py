@@ -65,6 +65,7 @@ def _judge(role: Role, settings: Settings, rule: str, nothing: str, fix: Callabl
 
 @control(
     "role_trust_no_public_principal", severity="critical", sources=["authorization_details"],
+    headline="Any AWS principal can assume the role",
     refs={"scoutsuite": "iam-assume-role-policy-allows-all"},
     remediation="Replace the \"*\" principal with the accounts or roles that need the role, or add a condition "
                 "that limits it, e.g. \"Condition\": {\"StringEquals\": {\"aws:PrincipalOrgID\": \"o-...\"}} "
@@ -88,6 +89,7 @@ def test_role_trust_no_public_principal(iam_role: Role, settings: Settings) -> N
 
 @control(
     "role_trust_cross_account_external_id", severity="medium", sources=["authorization_details"],
+    headline="Another account can assume the role without an external ID",
     refs={"scoutsuite": "iam-assume-role-lacks-external-id-and-mfa",
           "aws-iam-guide": "id_roles_create_for-user_externalid"},
     remediation="Require the external ID the third party gave you, \"Condition\": {\"StringEquals\": "
@@ -112,6 +114,7 @@ def test_role_trust_cross_account_external_id(iam_role: Role, settings: Settings
 
 @control(
     "role_trust_service_confused_deputy", severity="medium", sources=["authorization_details"],
+    headline="Service trust lacks aws:SourceAccount or aws:SourceArn",
     refs={"prowler": "iam_role_cross_service_confused_deputy_prevention", "aws-iam-guide": "confused-deputy"},
     remediation="Add \"Condition\": {\"StringEquals\": {\"aws:SourceAccount\": \"<this account id>\"}} (or "
                 "aws:SourceArn with the resource's ARN) to the statement that trusts the service "
@@ -148,6 +151,7 @@ def _audience_fix(finding: TrustFinding) -> str:
 
 @control(
     "role_trust_federated_audience", severity="medium", sources=["authorization_details"],
+    headline="Federated trust has no audience condition",
     refs={"aws-iam-guide": ("id_roles_create_for-idp_saml", "id_roles_create_for-idp_oidc")},
     remediation="Add an audience condition to the federated statement: \"Condition\": {\"StringEquals\": "
                 "{\"SAML:aud\": \"https://signin.aws.amazon.com/saml\"}} for SAML, {\"<provider>:aud\": "
@@ -167,6 +171,7 @@ def test_role_trust_federated_audience(iam_role: Role, settings: Settings) -> No
 
 @control(
     "role_trust_github_oidc_subject", severity="high", sources=["authorization_details"],
+    headline="GitHub Actions trust is not limited to known repositories",
     refs={"aws-iam-guide": "id_roles_create_for-idp_oidc"},
     remediation="Pin the repository in the trust policy: \"Condition\": {\"StringEquals\": "
                 "{\"token.actions.githubusercontent.com:sub\": \"repo:<org>/<repo>:ref:refs/heads/main\"}} "

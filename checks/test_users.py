@@ -43,6 +43,7 @@ def _require_rotated(
 
 @control(
     "user_console_mfa_enabled", severity="high", sources=["credential_report"],
+    headline="Console user has no MFA",
     refs={"seed": 10, "cis-v5.0": "1.9", "cis-v3.0": "1.10", "security-hub": "IAM.5"},
     remediation="Assign an MFA device to the user (aws iam create-virtual-mfa-device, then "
                 "aws iam enable-mfa-device), or remove the console password (aws iam delete-login-profile).",
@@ -51,6 +52,10 @@ def test_user_console_mfa_enabled(iam_user: User) -> None:
     """Users with a console password have MFA enabled.
 
     Read from the credential report: fails when password_enabled is true and mfa_active is false.
+
+    Severity: high here, medium in Security Hub (IAM.5). A console password without MFA is one
+    phished or reused password away from the console with all of the user's permissions, and console
+    sign-in is exactly what attackers try first.
     """
     credentials = iam_user.credentials
     if not credentials.password_enabled:
@@ -67,11 +72,12 @@ def test_user_console_mfa_enabled(iam_user: User) -> None:
 
 @control(
     "user_at_most_one_access_key", severity="medium", sources=["credential_report"],
+    headline="User has more than one {users.access_key_count_mode}",
     refs={"seed": 17, "cis-v5.0": "1.12", "cis-v3.0": "1.13"},
     remediation="Delete the access key that is no longer needed (aws iam delete-access-key).",
 )
 def test_user_at_most_one_access_key(iam_user: User, settings: Settings) -> None:
-    """Users have at most one active access key.
+    """Users have at most one {users.access_key_count_mode}.
 
     CIS counts active keys (``users.access_key_count_mode: cis``, the default), read from the
     credential report's access_key_N_active columns. Two active keys are only justified during a
@@ -102,6 +108,7 @@ def test_user_at_most_one_access_key(iam_user: User, settings: Settings) -> None
 
 @control(
     "user_no_inline_policies", severity="low", sources=["authorization_details"],
+    headline="User has inline policies",
     refs={"seed": 16, "cis-v5.0": "1.14", "cis-v3.0": "1.15", "security-hub": "IAM.2"},
     remediation="Move the permissions into a managed policy attached to a group, then delete the inline policy "
                 "(aws iam delete-user-policy).",
@@ -133,12 +140,13 @@ def _last_activity(credentials: CredentialRow) -> tuple[datetime, str] | None:
 
 @control(
     "user_has_recent_activity", severity="medium", sources=["credential_report"],
+    headline="User inactive for more than {users.inactivity_days} days",
     refs={"seed": 9},
     remediation="Delete the user once nobody needs it: remove its login profile, access keys, signing certificates, "
                 "MFA devices, group memberships and policies, then aws iam delete-user.",
 )
 def test_user_has_recent_activity(iam_user: User, settings: Settings, collected_at: datetime) -> None:
-    """Users with no console sign-in and no access-key use for 90 days are removed.
+    """Users with no console sign-in and no access-key use for {users.inactivity_days} days are removed.
 
     Last activity is the latest of the credential report's password_last_used and
     access_key_N_last_used_date (no_information and N/A mean no use). A user that is itself no older
@@ -172,6 +180,7 @@ def test_user_has_recent_activity(iam_user: User, settings: Settings, collected_
 
 @control(
     "user_mfa_enabled", severity="medium", sources=["credential_report"],
+    headline="User has no MFA",
     refs={"seed": 10, "security-hub": "IAM.19"},
     remediation="Assign an MFA device to the user (aws iam create-virtual-mfa-device, then aws iam enable-mfa-device).",
 )
@@ -197,12 +206,13 @@ def test_user_mfa_enabled(iam_user: User, settings: Settings) -> None:
 
 @control(
     "user_access_key_rotated", severity="medium", sources=["access_keys"],
+    headline="Active access key older than {users.access_key_max_age_days} days",
     refs={"seed": 11, "cis-v5.0": "1.13", "cis-v3.0": "1.14", "security-hub": "IAM.3"},
     remediation="Create a new access key, move the workload to it, then deactivate and delete the old key "
                 "(aws iam create-access-key, aws iam update-access-key --status Inactive, aws iam delete-access-key).",
 )
 def test_user_access_key_rotated(access_key: AccessKey, settings: Settings, collected_at: datetime) -> None:
-    """Active access keys are rotated at least every 90 days.
+    """Active access keys are rotated at least every {users.access_key_max_age_days} days.
 
     One item per access key (ListAccessKeys); an inactive key is not applicable. Fails when an
     active key's CreateDate is more than ``users.access_key_max_age_days`` ago.
@@ -219,6 +229,7 @@ def test_user_access_key_rotated(access_key: AccessKey, settings: Settings, coll
 
 @control(
     "user_signing_certificate_rotated", severity="low", sources=["signing_certificates"],
+    headline="Active signing certificate older than {users.signing_certificate_max_age_days} days",
     refs={"seed": 12},
     remediation="Upload a new signing certificate, move its users to it, then deactivate and delete the old one "
                 "(aws iam upload-signing-certificate, aws iam delete-signing-certificate).",
@@ -226,7 +237,7 @@ def test_user_access_key_rotated(access_key: AccessKey, settings: Settings, coll
 def test_user_signing_certificate_rotated(
     signing_certificate: SigningCertificate, settings: Settings, collected_at: datetime,
 ) -> None:
-    """Active X.509 signing certificates are rotated at least every 90 days.
+    """Active X.509 signing certificates are rotated at least every {users.signing_certificate_max_age_days} days.
 
     One item per user signing certificate (ListSigningCertificates); an inactive certificate is not
     applicable. Fails when an active certificate's UploadDate is more than
@@ -243,12 +254,13 @@ def test_user_signing_certificate_rotated(
 
 @control(
     "user_unused_access_key_disabled", severity="medium", sources=["access_keys", "credential_report"],
-    refs={"seed": 13, "cis-v5.0": "1.11", "cis-v3.0": "1.12", "security-hub": ("IAM.22", "IAM.8")},
+    headline="Active access key unused for more than {users.unused_access_key_days} days",
+    refs={"seed": 13, "cis-v5.0": "1.11", "cis-v3.0": "1.12", "security-hub": "IAM.22"},
     remediation="Deactivate the unused access key (aws iam update-access-key --status Inactive), "
                 "then delete it once nothing breaks.",
 )
 def test_user_unused_access_key_disabled(access_key: AccessKey, settings: Settings, collected_at: datetime) -> None:
-    """Active access keys unused for 45 days are disabled.
+    """Active access keys unused for {users.unused_access_key_days} days are disabled.
 
     One item per access key; an inactive key is not applicable. Last use comes from the key's
     credential report slot (or GetAccessKeyLastUsed for a key the report does not show). A key
@@ -285,11 +297,12 @@ def test_user_unused_access_key_disabled(access_key: AccessKey, settings: Settin
 
 @control(
     "user_no_inactive_access_keys", severity="low", sources=["access_keys"],
+    headline="Inactive access key older than {users.inactive_access_key_grace_days} days is kept",
     refs={"seed": 13},
     remediation="Delete access keys that were deactivated and are no longer needed (aws iam delete-access-key).",
 )
 def test_user_no_inactive_access_keys(access_key: AccessKey, settings: Settings, collected_at: datetime) -> None:
-    """Inactive access keys are deleted.
+    """Inactive access keys older than {users.inactive_access_key_grace_days} days are deleted.
 
     One item per access key; an active key is not applicable. IAM records no deactivation date,
     so the key's age stands in for it: an inactive key created more than
@@ -313,11 +326,12 @@ def test_user_no_inactive_access_keys(access_key: AccessKey, settings: Settings,
 
 @control(
     "user_console_password_used", severity="medium", sources=["credential_report"],
-    refs={"seed": 14, "cis-v5.0": "1.11", "cis-v3.0": "1.12", "security-hub": ("IAM.22", "IAM.8")},
+    headline="Console password unused for more than {users.unused_password_days} days",
+    refs={"seed": 14, "cis-v5.0": "1.11", "cis-v3.0": "1.12", "security-hub": "IAM.22"},
     remediation="Remove the unused console password (aws iam delete-login-profile).",
 )
 def test_user_console_password_used(iam_user: User, settings: Settings, collected_at: datetime) -> None:
-    """Console passwords unused for 45 days are disabled.
+    """Console passwords unused for {users.unused_password_days} days are disabled.
 
     Read from the credential report; a user without a password is not applicable. A password that
     was never used (password_last_used no_information) is judged by password_last_changed, as CIS
@@ -353,6 +367,7 @@ def test_user_console_password_used(iam_user: User, settings: Settings, collecte
 
 @control(
     "user_no_attached_managed_policies", severity="low", sources=["authorization_details"],
+    headline="User has managed policies attached directly",
     refs={"cis-v5.0": "1.14", "cis-v3.0": "1.15", "security-hub": "IAM.2"},
     remediation="Add the user to a group that grants the permissions, then detach the policy from the user "
                 "(aws iam detach-user-policy).",
@@ -377,6 +392,7 @@ def test_user_no_attached_managed_policies(iam_user: User) -> None:
 
 @control(
     "user_no_access_keys_from_initial_setup", severity="low", sources=["credential_report"],
+    headline="Console user has an access key that was never used",
     refs={"cis-v5.0": "1.10", "cis-v3.0": "1.11"},
     remediation="Delete access keys that console users never used (aws iam delete-access-key); "
                 "create keys only when the user needs them.",

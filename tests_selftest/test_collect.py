@@ -49,7 +49,7 @@ def test_snapshot_records_identity_and_sorted_entities(aws):
         aws.user(name, tags={"b": "2", "a": "1"})
     aws.generate_credential_report()
     doc = collect(moto_session(), SELFTEST_OPTIONS)
-    assert doc["schema_version"] == 2
+    assert doc["schema_version"] == 3
     assert doc["account_id"] == "123456789012" and doc["partition"] == "aws"
     assert doc["caller_arn"].startswith("arn:aws:")
     users = doc["sources"]["authorization_details"]["data"]["users"]

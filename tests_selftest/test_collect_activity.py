@@ -160,7 +160,7 @@ def test_unfinished_jobs_time_out_with_a_clear_error(aws, monkeypatch):
     source = activity(collect_activity()[0])
     assert source["status"] == "error"
     assert source["error"]["code"] == "Timeout"
-    assert "had not finished when the 0-second limit for this source ran out" in source["error"]["message"]
+    assert "when the 0-second limit for this source ran out" in source["error"]["message"]
 
 
 def free_port() -> int:

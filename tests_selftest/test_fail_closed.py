@@ -90,3 +90,32 @@ def test_a_crashing_check_is_an_error_not_a_finding(aws, pytester, tmp_path):
     result = audit_snapshot(pytester, tmp_path, doc, [GAAD_CHECK])
     assert result.outcome(GAAD_CHECK, "bob") == "error"
     assert "KeyError" in result.message(GAAD_CHECK, "bob")
+
+
+def test_control_characters_in_aws_errors_never_reach_a_report(aws, pytester, tmp_path):
+    """An AWS error message carrying terminal escape codes is recorded, and shown, without them."""
+    from botocore.awsrequest import AWSResponse
+
+    from tests_selftest.harness import moto_session
+    from iam_compliance.collection.collector import collect
+    from tests_selftest.harness import SELFTEST_OPTIONS
+
+    seed(aws)
+    aws.generate_credential_report()
+    session = moto_session()
+    hostile = "Denied\x1b[2J\x1b]0;owned\x07 by\r\npolicy\x00\u202e"
+
+    def respond(model, **_):
+        if model.name == "GenerateCredentialReport":
+            return AWSResponse("https://iam.amazonaws.com/", 403, {}, None), {
+                "Error": {"Code": "Access\x07Denied", "Message": hostile}}
+        return None
+
+    session.events.register("before-call.*.*", respond)
+    doc = collect(session, SELFTEST_OPTIONS)
+    assert doc["sources"]["credential_report"]["error"] == {"code": "Access Denied", "message": "Denied by policy"}
+    result = audit_snapshot(pytester, tmp_path, doc, [CR_CHECK])
+    message = result.message(CR_CHECK, "alice")
+    assert "Denied by policy" in message and not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in message)
+    findings = (tmp_path / "reports" / "findings.json").read_text()
+    assert "\\u001b" not in findings and "\x1b" not in findings

@@ -178,7 +178,7 @@ def test_ocsf_export(pytester, tmp_path):
     target = tmp_path / "ocsf.json"
     waivers = tmp_path / "waivers.yaml"
     waivers.write_text(f"waivers:\n  - {{check_id: user_console_mfa_enabled, resource: '{BOB}', reason: r, "
-                       "approver: a, expires: 2099-01-01}\n")
+                       "approver: a, expires: 2099-01-01, long_term: true}\n")
     result = run_audit(pytester, snapshot, "-m", MFA_CHECKS, "--ocsf", str(target), "--waivers", str(waivers))
     result.stdout.fnmatch_lines([f"*Generated OCSF file: {target}*"])
     events = {e["finding_info"]["uid"]: e for e in json.loads(target.read_text())}

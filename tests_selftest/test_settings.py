@@ -56,8 +56,8 @@ def test_settings_are_typed():
 BAD_VALUES = [
     # type
     ("users.inactivity_days=ninety", "--set users.inactivity_days=ninety: users.inactivity_days must be a whole "
-                                     "number of at least 0 (days), not 'ninety'."),
-    ("users.inactivity_days=true", "users.inactivity_days must be a whole number of at least 0 (days), not True."),
+                                     "number from 0 to 36500 (days), not 'ninety'."),
+    ("users.inactivity_days=true", "users.inactivity_days must be a whole number from 0 to 36500 (days), not True."),
     ("roles.exclude_sso_roles=yes please", "roles.exclude_sso_roles must be true or false, not 'yes please'."),
     ("password_policy.min_length=null", "password_policy.min_length must be a whole number from 6 to 128, not None."),
     # enumeration
@@ -71,9 +71,9 @@ BAD_VALUES = [
      "password_policy.character_classes must be a list of uppercase, lowercase, numbers, symbols "
      "(e.g. [uppercase]; [] for none), not ['numbers', 'digits']."),
     # range
-    ("users.unused_access_key_days=-1", "users.unused_access_key_days must be a whole number of at least 0 (days), "
+    ("users.unused_access_key_days=-1", "users.unused_access_key_days must be a whole number from 0 to 36500 (days), "
                                         "not -1."),
-    ("admins.minimum=0", "admins.minimum must be a whole number of at least 1, not 0."),
+    ("admins.minimum=0", "admins.minimum must be a whole number from 1 to 36500, not 0."),
     ("password_policy.reuse_prevention=25", "password_policy.reuse_prevention must be a whole number from 0 to 24, "
                                             "not 25."),
     ("admins.maximum=1", "admins.maximum (1) must be at least admins.minimum (2)."),
@@ -135,9 +135,9 @@ def test_bad_settings_file_names_the_file(tmp_path):
 
 
 @pytest.mark.parametrize(("assignment", "message"), [
-    ("users.inactivity_days=soon", "users.inactivity_days must be a whole number of at least 0 (days), not 'soon'."),
+    ("users.inactivity_days=soon", "users.inactivity_days must be a whole number from 0 to 36500 (days), not 'soon'."),
     ("users.mfa_scope=everyone", "users.mfa_scope must be one of console, all, not 'everyone'."),
-    ("admins.minimum=-2", "admins.minimum must be a whole number of at least 1, not -2."),
+    ("admins.minimum=-2", "admins.minimum must be a whole number from 1 to 36500, not -2."),
     ("collection.regions=eu-west-1", "collection.regions must be a list of text"),
     ("users.nonsense=1", "unknown setting 'users.nonsense'"),
 ])
@@ -162,3 +162,92 @@ def test_bad_setting_stops_the_demo_with_one_line_and_no_traceback(tmp_path):
         "ERROR: --set users.mfa_scope=everyone: users.mfa_scope must be one of console, all, not 'everyone'.")
     assert "Traceback" not in run.stdout + run.stderr and "could not evaluate" not in run.stdout.lower()
     assert not (tmp_path / "snapshot.json").exists()
+
+
+# --- hostile files ------------------------------------------------------------------------------------------
+
+BILLION_LAUGHS = """\
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    (BILLION_LAUGHS, "aliases (*name) are not allowed in this file; write the value out"),
+    ("users:\n  x: " + "[" * 50 + "]" * 50 + "\n", "values are nested more than 16 levels deep"),
+])
+def test_hostile_settings_files_are_one_clear_error(tmp_path, text, problem):
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text)
+    with pytest.raises(SettingsError) as error:
+        load_settings(path)
+    assert str(error.value).startswith(f"Settings file {path} is not valid YAML: ") and problem in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_a_huge_number_in_a_settings_file_is_out_of_range_in_one_short_line(tmp_path):
+    path = tmp_path / "hostile.yaml"
+    path.write_text("users:\n  inactivity_days: " + "9" * 4300 + "\n")
+    with pytest.raises(SettingsError) as error:
+        load_settings(path)
+    assert str(error.value) == (f"{path}: users.inactivity_days must be a whole number from 0 to 36500 (days), "
+                                f"not {'9' * 40}... (4,300 characters).")
+
+
+def test_a_large_whole_number_is_out_of_range_not_a_crash():
+    with pytest.raises(SettingsError, match=r"must be a whole number from 0 to 36500 \(days\), not 10{30}\."):
+        load_settings(None, ["users.inactivity_days=1" + "0" * 30])
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "oversized"])
+def test_special_and_oversized_settings_files_are_refused(tmp_path, kind):
+    import os
+
+    path = tmp_path / "settings.yaml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "directory":
+        path.mkdir()
+    else:
+        path.write_text("# padding\n" * 200_000)
+    with pytest.raises(SettingsError) as error:
+        load_settings(path)
+    expected = {"fifo": "it is not a regular file (a named pipe).", "directory": "it is not a regular file (a directory).",
+                "oversized": "bytes, more than the 1,048,576-byte limit for a settings file."}[kind]
+    assert str(error.value).startswith(f"Cannot read settings file {path}: ") and str(error.value).endswith(expected)
+
+
+@pytest.mark.parametrize("text", ["collection:\n  regions: eu-west-1\n", "tags:\n  required_keys: owner\n",
+                                  "admins:\n  approved: break-glass\n"])
+def test_a_string_is_never_split_into_characters(tmp_path, text):
+    path = tmp_path / "mine.yaml"
+    path.write_text(text)
+    with pytest.raises(SettingsError, match="must be a list of"):
+        load_settings(path)
+
+
+def test_collection_limits_are_settings_with_sane_defaults():
+    collection = load_settings().collection
+    assert (collection.connect_timeout_seconds, collection.read_timeout_seconds) == (10, 30)
+    assert (collection.deadline_seconds, collection.service_activity_timeout_seconds) == (3600, 600)
+    assert load_settings().waivers.max_horizon_days == 365
+
+
+def test_a_billion_laughs_config_is_a_usage_error_in_a_second(pytester, tmp_path):
+    path = tmp_path / "laughs.yaml"
+    path.write_text(BILLION_LAUGHS)
+    result = pytester.runpytest(
+        str(ROOT / "checks"), "-c", str(ROOT / "pytest.ini"), "--rootdir", str(ROOT), "-p", "no:cacheprovider",
+        "--snapshot", str(tmp_path / "absent.json"), "--reports-dir", str(tmp_path / "reports"), "--config", str(path),
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    [error] = [line for line in result.errlines if line.strip()]
+    assert error == (f"ERROR: Settings file {path} is not valid YAML: line 2, column 8: aliases (*name) are not "
+                     "allowed in this file; write the value out")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -15,6 +15,8 @@ from tests_selftest.test_report_findings import (
     ACCOUNT, ALICE, BOB, MFA_CHECKS, demo_document, failing_source, findings_of, record, run_audit, save_snapshot,
 )
 
+# Within the default one-year horizon of every run.
+SOON = (run_date() + timedelta(days=180)).isoformat()
 APPROVED = "    reason: Hardware key on order (SEC-101).\n    approver: security-lead@example.com\n"
 
 
@@ -61,7 +63,7 @@ def test_empty_file_and_empty_list_mean_no_waivers(tmp_path):
     ("waivers:\n" + entry("user_console_mfa_enabled", "x", "31/12/2027"), 6, "expires '31/12/2027' is not a date"),
     ("waivers:\n" + entry("user_console_mfa_enabled", "x", "2027-01-01").replace("Hardware key on order (SEC-101).", "''"),
      4, "reason must be a non-empty text value"),
-    ("waivers:\n" + entry("user_console_mfa_enabled", "x", "2027-01-01") + entry("user_console_mfa_enabled", "x", "2028-01-01"),
+    ("waivers:\n" + entry("user_console_mfa_enabled", "x", "2027-01-01") + entry("user_console_mfa_enabled", "x", "2027-06-01"),
      7, "duplicate waiver for user_console_mfa_enabled on x (first at line 2)"),
     ("waivers:\n  - check_id: [a, b]\n", 2, "check_id must be a non-empty text value"),
     ("waivers:\n  - just a string\n", 2, "each waiver must be a mapping"),
@@ -122,10 +124,10 @@ def test_unexpired_waiver_governs_before_an_expired_one():
 @pytest.fixture
 def waived_run(pytester, tmp_path):
     """Bob's finding waived, Alice (compliant) waived, root MFA waived until 2020, a waiver for a missing user."""
-    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, "2099-12-31")
-                        + entry("user_console_mfa_enabled", ALICE, "2099-12-31")
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, SOON)
+                        + entry("user_console_mfa_enabled", ALICE, SOON)
                         + entry("root_mfa_enabled", ACCOUNT, "2020-01-31")
-                        + entry("user_console_mfa_enabled", f"arn:aws:iam::{ACCOUNT}:user/nobody", "2099-12-31"))
+                        + entry("user_console_mfa_enabled", f"arn:aws:iam::{ACCOUNT}:user/nobody", SOON))
     snapshot = save_snapshot(tmp_path)
     result = run_audit(pytester, snapshot, "-m", MFA_CHECKS, "--waivers", str(path), "-rx")
     return result, findings_of(snapshot), path, snapshot.parent / "reports"
@@ -139,7 +141,7 @@ def test_waived_finding_is_an_xfail_with_the_reason(waived_run):
     assert bob["evidence"] == {"mfa_active": False, "password_enabled": True}
     assert bob["waiver"]["status"] == "applied" and bob["waiver"]["source"] == f"{path}:2"
     result.stdout.fnmatch_lines([
-        f"XFAIL *test_users.py::test_user_console_mfa_enabled[[]bob] - Waived until 2099-12-31 by "
+        f"XFAIL *test_users.py::test_user_console_mfa_enabled[[]bob] - Waived until {SOON} by "
         f"security-lead@example.com: Hardware key on order (SEC-101). (waiver {path}:2)",
     ])
 
@@ -177,7 +179,7 @@ def test_summary_counts_every_status(waived_run):
 
 def test_waived_findings_do_not_fail_the_run(pytester, tmp_path):
     path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", f"arn:aws:iam::{ACCOUNT}:user/*",
-                                                      "2099-12-31"))
+                                                      SOON) + "    scope: all\n")
     snapshot = save_snapshot(tmp_path)
     result = run_audit(pytester, snapshot, "-m", check_selector(["user_console_mfa_enabled"]), "--waivers", str(path))
     assert result.ret == pytest.ExitCode.OK
@@ -186,7 +188,7 @@ def test_waived_findings_do_not_fail_the_run(pytester, tmp_path):
 
 
 def test_waiver_never_hides_an_error(pytester, tmp_path):
-    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, "2099-12-31"))
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, SOON))
     snapshot = save_snapshot(tmp_path, failing_source(demo_document(), "credential_report"))
     result = run_audit(pytester, snapshot, "-m", check_selector(["user_console_mfa_enabled"]), "--waivers", str(path))
     assert result.ret == pytest.ExitCode.TESTS_FAILED
@@ -196,7 +198,7 @@ def test_waiver_never_hides_an_error(pytester, tmp_path):
 
 
 def test_waivers_apply_on_xdist_workers(pytester, tmp_path):
-    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, "2099-12-31"))
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, SOON))
     snapshot = save_snapshot(tmp_path)
     run_audit(pytester, snapshot, "-m", MFA_CHECKS, "--waivers", str(path), "-n", "2", in_subprocess=True)
     doc = findings_of(snapshot)
@@ -213,3 +215,116 @@ def test_documented_example_on_the_demo_account(pytester, tmp_path):
     for waiver, status in zip(findings_of(snapshot)["waivers"], ["applied", "applied", "stale", "expired"]):
         expired = date.fromisoformat(waiver["expires"]) < today
         assert waiver["status"] == ("expired" if expired else status), waiver
+
+
+# --- broad, long and misspelt waivers; hostile files -------------------------------------------------------
+
+KNOWN = {"user_console_mfa_enabled", "root_mfa_enabled", "user_mfa_enabled"}
+
+
+@pytest.mark.parametrize("resource", ["*", "**", "arn:aws:iam::123456789012:user/*", "arn:aws:iam::*:*", "*#*"])
+def test_a_waiver_of_every_resource_needs_scope_all(tmp_path, resource):
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", resource, SOON))
+    with pytest.raises(WaiverError) as error:
+        load_waivers(path)
+    assert str(error.value) == (
+        f"{path}, line 2: resource {resource!r} covers every resource of user_console_mfa_enabled (its name part "
+        "is only wildcards); name the resources, or add 'scope: all' to say so.")
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", resource, SOON) + "    scope: all\n")
+    [waiver] = load_waivers(path)
+    assert waiver.scope == "all" and Waiver.from_dict(waiver.as_dict()) == waiver
+
+
+def test_a_named_or_partly_named_resource_needs_no_scope(tmp_path):
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, SOON)
+                        + entry("user_console_mfa_enabled", "arn:aws:iam::*:user/break-glass-*", SOON))
+    assert [w.scope for w in load_waivers(path)] == ["", ""]
+
+
+def test_scope_says_only_all(tmp_path):
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, SOON) + "    scope: some\n")
+    with pytest.raises(WaiverError, match=r"line 7: scope must be 'all' \(or left out\), not 'some'\."):
+        load_waivers(path)
+
+
+def test_a_waiver_beyond_the_horizon_must_say_so(tmp_path):
+    """A waiver until 9999-12-31 was accepted silently; now it needs long_term: true."""
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, "9999-12-31"))
+    latest = date(2026, 1, 1) + timedelta(days=365)
+    with pytest.raises(WaiverError) as error:
+        load_waivers(path, today=date(2026, 1, 1))
+    assert str(error.value) == (
+        f"{path}, line 2: expires 9999-12-31 is more than 365 days away (waivers.max_horizon_days; the latest is "
+        f"{latest.isoformat()}); choose an earlier date, or add 'long_term: true' to say the risk is accepted for "
+        "longer.")
+    assert load_waivers(path, today=date(2026, 1, 1), max_horizon_days=3_000_000) != []  # a wider horizon
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, "9999-12-31")
+                        + "    long_term: true\n")
+    [waiver] = load_waivers(path, today=date(2026, 1, 1))
+    assert waiver.long_term
+
+
+def test_the_horizon_boundary_day_is_allowed(tmp_path):
+    today = date(2026, 1, 1)
+    last = (today + timedelta(days=365)).isoformat()
+    assert load_waivers(waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, last)), today=today)
+    late = (today + timedelta(days=366)).isoformat()
+    with pytest.raises(WaiverError, match="is more than 365 days away"):
+        load_waivers(waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, late)), today=today)
+
+
+def test_an_unknown_check_is_named_with_the_closest_ids(tmp_path):
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enable", BOB, SOON))
+    with pytest.raises(WaiverError) as error:
+        load_waivers(path, known_checks=KNOWN)
+    assert str(error.value) == (f"{path}, line 2: check_id 'user_console_mfa_enable' is not a check of this suite "
+                                "(did you mean user_console_mfa_enabled, user_mfa_enabled, root_mfa_enabled?).")
+    path = waivers_file(tmp_path, "waivers:\n" + entry("zzz", BOB, SOON))
+    with pytest.raises(WaiverError, match="no check id is close; README.md's Checks section lists every check"):
+        load_waivers(path, known_checks=KNOWN)
+
+
+def test_an_unknown_check_is_a_usage_error(pytester, tmp_path):
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa", BOB, SOON))
+    result = run_audit(pytester, save_snapshot(tmp_path), "--waivers", str(path))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    [error] = [line for line in result.errlines if line.strip()]
+    assert error.startswith(f"ERROR: {path}, line 2: check_id 'user_console_mfa' is not a check of this suite "
+                            "(did you mean user_console_mfa_enabled")
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_the_horizon_setting_applies_to_the_run(pytester, tmp_path):
+    far = (run_date() + timedelta(days=400)).isoformat()
+    path = waivers_file(tmp_path, "waivers:\n" + entry("user_console_mfa_enabled", BOB, far))
+    snapshot = save_snapshot(tmp_path)
+    result = run_audit(pytester, snapshot, "--waivers", str(path), "-m", MFA_CHECKS)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {path}, line 2: expires {far} is more than 365 days away*"])
+    result = run_audit(pytester, snapshot, "--waivers", str(path), "-m", MFA_CHECKS,
+                       "--set", "waivers.max_horizon_days=500")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED  # loaded: the other findings still fail the run
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("waivers:\n  - &w\n    check_id: user_console_mfa_enabled\n  - *w\n",
+     "line 4: not valid YAML: aliases (*name) are not allowed in this file; write the value out."),
+    ("waivers:\n  - check_id: " + "[" * 40 + "]" * 40 + "\n", "not valid YAML: values are nested more than 16 levels"),
+])
+def test_hostile_waiver_files_are_one_clear_error(tmp_path, text, problem):
+    path = waivers_file(tmp_path, text)
+    with pytest.raises(WaiverError) as error:
+        load_waivers(path)
+    assert problem in str(error.value) and "\n" not in str(error.value)
+
+
+def test_special_and_oversized_waiver_files_are_refused(tmp_path):
+    import os
+
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(WaiverError, match=r"it is not a regular file \(a named pipe\)\.$"):
+        load_waivers(fifo)
+    big = waivers_file(tmp_path, "# padding\n" * 200_000)
+    with pytest.raises(WaiverError, match="more than the 1,048,576-byte limit for a waivers file"):
+        load_waivers(big)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
 import boto3
 import botocore.loaders
 from botocore.config import Config
-from botocore.exceptions import ProfileNotFound
+from botocore.exceptions import BotoCoreError, ProfileNotFound
 
 from iam_compliance import __version__
 from iam_compliance.collection.errors import CollectionError, DependencyUnavailable
@@ -16,22 +17,37 @@ from iam_compliance.snapshot.failures import failure_of
 
 # Adaptive retry mode backs off on throttling and then paces the client's requests (the per-entity
 # calls run concurrently); a source that is still throttled after this many attempts is recorded
-# as failed and its checks ERROR.
+# as failed and its checks ERROR. The timeouts come from CollectOptions.
 CLIENT_CONFIG = Config(
     retries={"mode": "adaptive", "max_attempts": 8},
-    connect_timeout=10,
-    read_timeout=60,
     user_agent_extra=f"iam-compliance/{__version__}",
 )
 
 
 @dataclass(frozen=True)
 class CollectOptions:
-    """What to collect; filled from the command line and the settings file."""
+    """What to collect and how long it may take; filled from the command line and the settings file.
+
+    The defaults are those of ``iam-compliance.yaml`` (section ``collection``).
+    """
 
     regions: tuple[str, ...] | None = None  # None: every enabled region
     service_activity: bool = True
     credential_report_timeout: float = 300.0
+    connect_timeout: float = 10.0  # seconds to open a connection to an AWS endpoint
+    read_timeout: float = 30.0  # seconds to wait for a response; a call that times out is retried, then fails
+    deadline: float = 3600.0  # seconds for the whole collection; calls after it fail, and so do their sources
+    service_activity_timeout: float = 600.0  # seconds for the service-last-accessed jobs
+
+
+class CollectionDeadline(BotoCoreError):
+    """The collection's total time ran out: every call after it fails, recording its source as failed.
+
+    A botocore error, so that every caller that handles a failed call handles this one too.
+    """
+
+    fmt = "{message}"
+    code = "CollectionDeadline"
 
 
 def make_session(profile: str | None = None, region: str | None = None) -> boto3.Session:
@@ -69,7 +85,18 @@ class AwsContext:
     # The source being read, and the sources it declares it reads (name -> how to name it when it failed).
     source: str = ""
     reads: Mapping[str, str] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)  # the deadline counts from here
     _clients: dict = field(default_factory=dict)
+
+    def seconds_left(self) -> float:
+        return self.started + self.options.deadline - time.monotonic()
+
+    def _check_deadline(self, **_: Any) -> None:
+        """Before every call and retry: after the deadline, the call fails instead of being made."""
+        if self.seconds_left() <= 0:
+            raise CollectionDeadline(message=
+                f"the collection's {self.options.deadline:.0f}-second deadline (collection.deadline_seconds) "
+                "passed before this call")
 
     @property
     def home_region(self) -> str:
@@ -79,7 +106,13 @@ class AwsContext:
         key = (service, region or self.home_region)
         if key not in self._clients:
             make_client: Callable[..., Any] = self.session.client  # any service name, not only the stubs' literals
-            self._clients[key] = make_client(service, region_name=key[1], config=CLIENT_CONFIG)
+            config = CLIENT_CONFIG.merge(Config(connect_timeout=self.options.connect_timeout,
+                                                read_timeout=self.options.read_timeout))
+            client = make_client(service, region_name=key[1], config=config)
+            # Before every call and every retry of it; first, so that no other handler answers in its place.
+            client.meta.events.register_first("before-call.*.*", self._check_deadline)
+            client.meta.events.register_first("before-send.*.*", self._check_deadline)
+            self._clients[key] = client
         return self._clients[key]
 
     def reading(self, source: str, reads: Mapping[str, str]) -> AwsContext:

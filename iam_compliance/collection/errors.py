@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from iam_compliance.snapshot.failures import error_entry
+from iam_compliance.snapshot.failures import error_entry, printable
 
 
 class CollectionError(Exception):
@@ -27,8 +27,9 @@ def describe_error(exc: BaseException) -> dict[str, str]:
     """The AWS error code and message of a failed call, or the exception type for other failures."""
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
-        return {"code": error.get("Code") or "ClientError", "message": error.get("Message") or str(exc)}
-    return {"code": getattr(exc, "code", None) or type(exc).__name__, "message": str(exc)}
+        return {"code": printable(error.get("Code") or "ClientError"),
+                "message": printable(error.get("Message") or str(exc))}
+    return {"code": printable(getattr(exc, "code", None) or type(exc).__name__), "message": printable(str(exc))}
 
 
 def failed(exc: BaseException) -> dict:

@@ -20,9 +20,10 @@ import pytest
 from iam_compliance import __version__
 from iam_compliance.controls import SEVERITIES, Finding
 from fixtures.options import findings_json_path, is_audit_run, is_worker
-from fixtures.session import SNAPSHOT_KEY
+from fixtures.session import SNAPSHOT_KEY, get_settings
 from iam_compliance.jsonio import write_json_atomic
 from iam_compliance.rendering import ocsf
+from iam_compliance.rendering.checks_table import check_functions, declared_facts
 from iam_compliance.results import findings as findings_json, waivers as waiver_file
 from iam_compliance.results.drift import DRIFT_KEY, Drift, classify
 from iam_compliance.results.findings import FindingsFileError
@@ -56,7 +57,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def _load_inputs(config: pytest.Config) -> tuple[list[Waiver], dict[str, Any] | None]:
     waivers_path, baseline_path = config.getoption("waivers"), config.getoption("baseline")
     try:
-        waivers = waiver_file.load_waivers(Path(waivers_path)) if waivers_path else []
+        waivers = waiver_file.load_waivers(
+            Path(waivers_path), known_checks={declared_facts(f).check_id for f in check_functions()},
+            max_horizon_days=get_settings(config).waivers.max_horizon_days) if waivers_path else []
         baseline = findings_json.load(Path(baseline_path)) if baseline_path else None
     except (WaiverError, FindingsFileError) as exc:
         raise pytest.UsageError(str(exc)) from None

@@ -1,7 +1,14 @@
-"""Report plugin: default report files, JUnit properties, HTML columns and the terminal findings table."""
+"""Report plugin: default report files, the HTML compliance report and the terminal findings table.
+
+The HTML report is written by this suite, not by pytest-html: ``--html PATH`` (pytest-html's option,
+kept so that the usual command lines work) names where it goes, and pytest-html's own writer is left
+out of audit runs. The page is always one self-contained file.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Generator
 
 import pytest
@@ -9,9 +16,13 @@ import pytest
 from iam_compliance import __version__
 from fixtures.options import check_output_paths, is_audit_run, is_worker, reports_dir
 from fixtures.session import SNAPSHOT_KEY, get_settings
-from iam_compliance.rendering import html, overview, terminal
+from iam_compliance.controls import CheckFacts
+from iam_compliance.rendering import checks_table, html, overview, terminal
 from iam_compliance.results.drift import DRIFT_KEY, Drift
-from iam_compliance.results.log import shared_log
+from iam_compliance.results.log import ResultLog, shared_log
+from iam_compliance.results.scope import SCOPE_KEY, STATUS_KEY, RunScope, RunStatus, SettingInForce
+from iam_compliance.results.waivers import WAIVER_DATE_KEY, WAIVERS_KEY, WaiverStatus, run_date, waiver_statuses
+from iam_compliance.settings import load_settings
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -23,13 +34,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if not is_audit_run(config) or is_worker(config) or config.option.collectonly:
         return
     out = reports_dir(config)
-    if getattr(config.option, "htmlpath", None) is None:
+    writes_html = hasattr(config.option, "htmlpath")  # pytest-html is installed and not disabled (-p no:html)
+    if writes_html and config.option.htmlpath is None:
         config.option.htmlpath = str(out / "compliance.html")
+    if writes_html:  # pytest-html writes nothing in an audit, but would create an assets folder otherwise
         config.option.self_contained_html = True
     if config.option.xmlpath is None:
         config.option.xmlpath = str(out / "junit.xml")
-    if hasattr(config.option, "css"):
-        config.option.css.append(str(html.STYLESHEET))
     check_output_paths(config)
     # pytest's failure summary repeats every finding with a traceback and is O(failures x tests);
     # the findings table replaces it. An explicit --tb or -r still wins.
@@ -38,66 +49,24 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.option.reportchars == "fE":
         config.option.reportchars = "N"
     config.pluginmanager.register(AuditReporter(config), "iam-compliance-reporter")
+    if writes_html:
+        config.pluginmanager.register(HtmlReportWriter(config), "iam-compliance-html")
 
 
-@pytest.hookimpl(optionalhook=True)  # valid with -p no:html too
-def pytest_html_results_table_header(cells: list[str]) -> None:
-    html.table_header(cells)
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
-    html.table_row(report, cells)
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_html_results_table_html(report: pytest.TestReport, data: list[str]) -> None:
-    html.row_details(report, data)
+def pytest_plugin_registered(plugin: object, manager: pytest.PytestPluginManager) -> None:
+    """The audit writes its own HTML report: pytest-html's writer, which its pytest_configure registers
+    after ours ran, is left out of audit runs."""
+    if (manager.has_plugin("iam-compliance-html") and type(plugin).__module__.startswith("pytest_html.")
+            and hasattr(plugin, "_write_report")):
+        manager.unregister(plugin)
 
 
 class AuditReporter:
-    """Controller-side hooks of an audit run: results, the HTML overview and environment, terminal table."""
+    """Controller-side hooks of an audit run: the terminal findings table."""
 
     def __init__(self, config: pytest.Config):
         self.config = config
         self.results = shared_log(config)
-        self.html_report: Any = None  # pytest-html's report data, once it asks for a title
-
-    def environment(self) -> dict[str, Any]:
-        return html.environment(self.config.stash[SNAPSHOT_KEY], get_settings(self.config), __version__)
-
-    def pytest_sessionstart(self, session: pytest.Session) -> None:
-        try:
-            from pytest_metadata.plugin import metadata_key
-        except ImportError:  # pytest-html absent: no environment table to fill
-            return
-        metadata = self.config.stash[metadata_key]
-        metadata.clear()
-        metadata.update(self.environment())
-
-    @pytest.hookimpl(trylast=True, optionalhook=True)
-    def pytest_testnodedown(self, node: Any) -> None:
-        """pytest-metadata merges each xdist worker's Python and plugin versions in: the table describes the audit."""
-        from pytest_metadata.plugin import metadata_key
-
-        metadata = self.config.stash[metadata_key]
-        metadata.clear()
-        metadata.update(self.environment())
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_report_title(self, report: Any) -> None:
-        snapshot = self.config.stash[SNAPSHOT_KEY]
-        report.title = f"IAM compliance report: account {snapshot.account_id}, {snapshot.doc['collected_at'][:10]}"
-        html.relabel_outcomes(report)
-        self.html_report = report
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
-                                    session: pytest.Session) -> None:
-        unlisted = html.arrange_rows(self.html_report, self.results) if self.html_report is not None else {}
-        prefix.append(overview.render(self.results, self.config.stash[SNAPSHOT_KEY], drift(self.config)))
-        postfix.append(html.items_heading(unlisted))
-        summary.append(html.LIGHT_ROW_TEMPLATE_SCRIPT)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> Generator[None, None, None]:
@@ -115,6 +84,91 @@ class AuditReporter:
             tr.write_line("Data sources that could not be read (their checks are errors):", red=True)
             for line in failed_sources:
                 tr.write_line(line, red=True)
+
+
+class HtmlReportWriter:
+    """Writes the HTML compliance report when the session ends, whatever way it ends."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.results = shared_log(config)
+        # Where the page is written: --html as it stands when the run ends (a plugin that stages the run's
+        # reports may point it elsewhere meanwhile, and may rename this once it published the file).
+        self._report_path: Path | None = None
+        self.interrupted = False
+        self.internal_error = False
+
+    def pytest_keyboard_interrupt(self) -> None:
+        self.interrupted = True
+
+    def pytest_internalerror(self) -> None:
+        self.internal_error = True
+
+    @pytest.hookimpl(trylast=True)  # after the governance plugin stored drift and the run's scope is known
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self._report_path = Path(self.config.option.htmlpath).absolute()
+        html.write_report(self._report_path, report_input(self.config, self.results, self.status(session)))
+
+    def status(self, session: pytest.Session) -> RunStatus:
+        """The run's status as the lifecycle recorded it; worked out here when it did not."""
+        if STATUS_KEY in self.config.stash:
+            return self.config.stash[STATUS_KEY]
+        if self.internal_error:
+            return RunStatus.INTERNAL_ERROR
+        if self.interrupted or session.shouldstop or session.shouldfail:
+            return RunStatus.INTERRUPTED
+        return RunStatus.COMPLETE
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self._report_path is not None:
+            terminalreporter.write_sep("-", f"Generated html report: {self._report_path.as_uri()}")
+
+
+def catalogue() -> list[CheckFacts]:
+    """Every check of the suite, selected in this run or not."""
+    return [checks_table.declared_facts(function) for function in checks_table.check_functions()]
+
+
+def fallback_scope(config: pytest.Config, results: ResultLog, checks: list[CheckFacts]) -> RunScope:
+    """The scope from what this plugin can see, when the lifecycle has not recorded one."""
+    settings = get_settings(config)
+    defaults = load_settings().as_dict()
+    in_force = tuple(SettingInForce(f"{section}.{key}", value, defaults.get(section, {}).get(key))
+                     for section, values in settings.as_dict().items() for key, value in values.items())
+    selection = " ".join(part for part in (
+        f"-k {config.option.keyword!r}" if config.option.keyword else "",
+        f"-m {config.option.markexpr!r}" if config.option.markexpr else "") if part)
+    regions = config.getoption("regions")
+    snapshot = config.stash.get(SNAPSHOT_KEY, None)
+    collected_regions = snapshot.doc["sources"].get("regions", {}).get("data", {}) if snapshot is not None else {}
+    options = {"service activity": "off (--no-service-activity)"} if config.getoption("no_service_activity", False) else {}
+    selected = tuple(sorted({item.check_id for item in results.items.values()}))
+    return RunScope(selected, max(len(checks), len(selected)), selection,
+                    tuple(r.strip() for r in regions.split(",") if r.strip()) if regions
+                    else tuple(collected_regions.get("regions") or settings.collection.regions or ()),
+                    options, in_force, bool(config.getoption("demo")))
+
+
+def waivers_of(config: pytest.Config, results: ResultLog) -> list[WaiverStatus]:
+    """Each waiver with its status, from the items it matches in the shared result log."""
+    waivers = config.stash.get(WAIVERS_KEY, [])
+    if not waivers:
+        return []
+    checks = {w.check_id for w in waivers}
+    records = [{"check_id": i.check_id, "resource": i.resource, "variant": i.variant, "outcome": i.outcome,
+                "entity": i.entity} for i in results.items.values() if i.check_id in checks]
+    return waiver_statuses(waivers, records, config.stash.get(WAIVER_DATE_KEY, None) or run_date())
+
+
+def report_input(config: pytest.Config, results: ResultLog, status: RunStatus) -> overview.ReportInput:
+    checks = catalogue()
+    scope = config.stash[SCOPE_KEY] if SCOPE_KEY in config.stash else fallback_scope(config, results, checks)
+    return overview.ReportInput(
+        results=results, snapshot=config.stash.get(SNAPSHOT_KEY, None), status=status, scope=scope,
+        catalogue=checks, version=__version__,
+        generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        waivers=waivers_of(config, results), waivers_file=config.getoption("waivers", None), drift=drift(config),
+    )
 
 
 def drift(config: pytest.Config) -> Drift | None:

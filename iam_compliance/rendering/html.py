@@ -1,181 +1,175 @@
-"""pytest-html customisation: title, environment, outcome labels, the item table's columns and details.
+"""The HTML compliance report: one self-contained page, written as a stream from the result log.
 
-pytest-html inserts table cells, row details and summary blocks as raw HTML, so every value that
-comes from the account (names, tags, descriptions, policy text, messages) is escaped here. Passing
-rows carry nothing but their cells, and a large run counts them instead of listing them (a 5,000-user
-account has tens of thousands).
+The overview (verdict, scores, charts, frameworks, waivers, scope) is a Jinja2 template with
+autoescaping on; the item table, which can hold tens of thousands of items, is written here row by
+row with every value escaped: names, tags, policy text and messages come from the account and reach
+the page as text, never as markup. Findings, errors and waived findings get a row each; passing and
+not-applicable items are aggregated into one row per control (with their names behind a disclosure),
+so the page's size and its printed length follow the findings, not the account's size.
+
+The page loads nothing: its style, script and charts are inline, and its Content-Security-Policy
+forbids any request, so the file an auditor signs is the whole report.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Iterable, Iterator, TextIO
 
-import pytest
-
-from iam_compliance.model.iam import Snapshot
-from iam_compliance.settings import Settings
-from iam_compliance.results.log import ResultLog, severity_rank
+from iam_compliance.rendering import overview
+from iam_compliance.results.drift import Drift
+from iam_compliance.results.log import ControlSummary, ResultLog
 from iam_compliance.results.record import ItemRecord
 
-STYLESHEET = Path(__file__).resolve().parent / "templates" / "report.css"
-
-# The table: Result (pytest-html's), then these; the Test, Duration and Links columns go.
-HEADERS = [
-    '<th class="sortable" data-column-type="severity">Severity</th>',
-    '<th class="sortable" data-column-type="check">Check</th>',
-    '<th class="sortable" data-column-type="resource">Resource</th>',
-    '<th data-column-type="finding">Finding</th>',
-    '<th data-column-type="remediation">Remediation</th>',
-]
-
-# pytest-html's filter checkboxes, in the order and words of the audit. The keys are its outcomes.
-OUTCOME_LABELS = {
-    "failed": "Findings",
-    "error": "Could not evaluate",
-    "xfailed": "Waived",
-    "xpassed": "Waived but passing",
-    "skipped": "Not applicable",
-    "passed": "Passed",
-    "rerun": "Reruns",
-}
-# Outcomes whose rows are only counted, not listed, when there are more than LISTED_ROWS_LIMIT of them.
-UNLISTED_WHEN_MANY = {"passed": "passing", "skipped": "not-applicable"}
-LISTED_ROWS_LIMIT = 2000
-EXPANDED_ROWS_LIMIT = 1000
-# The order of rows within one outcome (pytest-html then sorts by outcome, keeping this order).
-ROW_ORDER = {"error": 0, "failed": 1, "waived": 2, "skipped": 3, "passed": 4}
+OUTCOME_WORDS = overview.OUTCOME_WORDS
+LISTED_OUTCOMES = ("error", "failed", "waived")  # one row per item; the others are aggregated per control
+NAMES_PER_AGGREGATE = 400  # names listed behind a passing or not-applicable row before "and N more"
+CHUNK = 500  # rows per write
 
 
-def environment(snapshot: Snapshot, settings: Settings, version: str) -> dict[str, Any]:
-    """What an auditor needs to reproduce the run: the account, the data, the suite and its settings."""
-    env: dict[str, Any] = {
-        "Account": snapshot.account_id,
-        "Partition": snapshot.partition,
-        "Caller": snapshot.caller_arn,
-        "Collected at": snapshot.doc["collected_at"],
-        "Snapshot": snapshot.path,
-        "Snapshot SHA-256": snapshot.sha256,
-        "Suite version": version,
-        "Data sources": ", ".join(
-            f"{name}: {'ok' if snapshot.status(name).ok else 'ERROR ' + snapshot.status(name).code}"
-            for name in sorted(snapshot.doc["sources"])
-        ),
-    }
-    for section, values in settings.as_dict().items():
-        env[f"Settings: {section}"] = ", ".join(f"{key}={value}" for key, value in values.items())
-    # pytest-html writes the values (not the keys) into the page as HTML.
-    return {key: escape(str(value)) for key, value in env.items()}
+def outcome_words(outcome: str) -> str:
+    return OUTCOME_WORDS.get(outcome, outcome)
 
 
-def relabel_outcomes(report_data: Any) -> None:
-    """Name and order the filter checkboxes as the overview does (pytest-html keeps them in a dict)."""
-    outcomes = report_data.outcomes
-    for outcome, label in OUTCOME_LABELS.items():
-        if outcome in outcomes:
-            outcomes[outcome] = outcomes.pop(outcome) | {"label": label}
+def counted(count: int, outcome: str) -> str:
+    """"3 findings", "1 error", "12 passed"."""
+    words = outcome_words(outcome).lower()
+    plural = count != 1 and outcome in ("failed", "error")
+    return f"{count:,} {words}{'s' if plural else ''}"
 
 
-def arrange_rows(report_data: Any, results: ResultLog) -> dict[str, int]:
-    """Order the item table, and keep it fast to open however large the account.
-
-    Rows go worst severity first within each outcome. Passing and not-applicable rows are listed
-    while there are at most LISTED_ROWS_LIMIT of each; beyond that they are counted in the overview
-    only (every item stays in junit.xml). A table of more than EXPANDED_ROWS_LIMIT rows starts with
-    every row collapsed. Returns the number of rows left out, by outcome.
-    """
-
-    def key(nodeid: str) -> tuple:
-        item = results.items.get(nodeid)
-        if item is None:
-            return (len(ROW_ORDER), 0, "", nodeid)
-        return (ROW_ORDER.get(item.outcome, len(ROW_ORDER)), severity_rank(item.severity), item.check_id, nodeid)
-
-    unlisted = {o: results.count(o) for o in UNLISTED_WHEN_MANY if results.count(o) > LISTED_ROWS_LIMIT}
-    tests = report_data.data["tests"]
-    kept = [(nodeid, rows) for nodeid, rows in tests.items()
-            if nodeid not in results.items or results.items[nodeid].outcome not in unlisted]
-    tests.clear()
-    tests.update(sorted(kept, key=lambda entry: key(entry[0])))
-    for outcome in unlisted:  # the filter checkbox still counts them
-        report_data.outcomes[outcome]["label"] += " (not listed)"
-    if len(tests) > EXPANDED_ROWS_LIMIT:
-        report_data.data["renderCollapsed"] = ["all"]
-    return unlisted
-
-
-def items_heading(unlisted: dict[str, int]) -> str:
-    """The heading of the item table, saying which rows it leaves out."""
-    text = "One row per check and resource. Click a row to show or hide its details (evidence for findings)."
-    if unlisted:
-        counts = " and ".join(f"{count:,} {UNLISTED_WHEN_MANY[outcome]}" for outcome, count in unlisted.items())
-        text += (f" The {counts} items are counted in the overview but not listed here, which keeps this page "
-                 "quick to open; junit.xml lists every item.")
-    return f'<h2 id="items">All items</h2><p>{escape(text)}</p>'
-
-
-def table_header(cells: list[str]) -> None:
-    cells[1:] = HEADERS
-
-
-def headline(report: pytest.TestReport, record: ItemRecord) -> str:
-    """The one line for the Finding column: the finding, the reason for N/A or a waiver, or the error."""
-    if report.passed:
-        return ""
-    lines = (record.finding if report.when == "call" and record.finding else record.message).splitlines()
+def finding_text(item: ItemRecord) -> str:
+    """The one sentence for the Finding column: the finding, the reason for N/A, or the error."""
+    if item.outcome in ("failed", "waived") and item.finding:
+        return item.finding
+    lines = item.message.splitlines()
     raised = [line[1:].strip() for line in lines if line.startswith("E ")]  # a traceback: its exception line
     return raised[-1] if raised else lines[0] if lines else ""
 
 
-def table_row(report: pytest.TestReport, cells: list[str]) -> None:
-    record = ItemRecord.from_report(report)
-    if record is None:
-        return
-    severity = record.severity
-    failed = report.failed and report.when == "call" and not hasattr(report, "wasxfail")
-    colour = "" if report.passed else f" sev-{escape(severity)}"  # passing rows stay plain, and small
-    cells[1:] = [
-        # pytest-html sorts cell text; the hidden rank makes critical sort before low.
-        f'<td class="col-severity{colour}"><span hidden>{severity_rank(severity)}</span>{escape(severity)}</td>',
-        f'<td class="col-check">{escape(record.check_id)}</td>',
-        f'<td class="col-resource">{escape(record.resource)}</td>',
-        f"<td>{escape(headline(report, record))}</td>",
-        f"<td>{escape(record.remediation) if failed else ''}</td>",
-    ]
+def fix_markup(text: str) -> str:
+    """A remediation: a CLI line as code, prose as prose."""
+    if not text:
+        return ""
+    return f"<code>{escape(text)}</code>" if text.startswith("aws ") else escape(text)
 
 
-def row_details(report: pytest.TestReport, data: list[str]) -> None:
-    """The expandable part of a row: nothing for a pass; the item, references and evidence otherwise.
-
-    ``data`` is pytest-html's log for the row (already escaped by it); it is replaced entirely.
-    """
-    record = ItemRecord.from_report(report)
-    if record is None:
-        return
-    data.clear()
-    if report.passed:
-        return
-    parts = [f"<div><b>Item</b> <code>{escape(report.nodeid)}</code></div>"]
-    if record.title:
-        parts.append(f"<div><b>Control</b> {escape(record.title)}</div>")
-    if record.references:
-        refs = ", ".join(f"{reference.label} {reference.requirement}" for reference in record.references)
-        parts.append(f"<div><b>References</b> {escape(refs)}</div>")
-    if record.evidence and report.failed and report.when == "call":
-        pretty = json.dumps(record.evidence, indent=2, ensure_ascii=False)
-        parts.append(f"<div><b>Evidence</b></div><pre>{escape(pretty)}</pre>")
-    shown = record.finding if report.failed and report.when == "call" and record.finding else record.message
-    if "\n" in shown:  # more than the headline: an error's full text, or a waived finding and its waiver
-        parts.append(f"<pre>{escape(record.message)}</pre>")
-    data.append(f'<div class="details">{"".join(parts)}</div>')
+def resource_markup(item: ItemRecord) -> str:
+    entity = item.entity
+    parts = [f'<span class="entity">{escape(entity)}</span>']
+    if item.resource and item.resource != entity:
+        parts.append(f'<span class="arn">{escape(item.resource)}</span>')
+    if item.region:
+        parts.append(f'<span class="region">{escape(item.region)}</span>')
+    return "".join(parts)
 
 
-# pytest-html's row template holds an image and a video player for screenshot extras, which an
-# audit never attaches; without them a table of thousands of rows renders about 40% faster. This
-# runs before pytest-html's own script builds the rows (the summary comes first in the page).
-LIGHT_ROW_TEMPLATE_SCRIPT = (
-    "<script>document.getElementById('template_results-table__tbody')"
-    ".content.querySelectorAll('img, video').forEach((element) => element.remove())</script>"
-)
+def evidence_text(evidence: dict) -> str:
+    """The evidence as JSON, one top-level field a line (json's C encoder: indent= would use the slow one)."""
+    fields = (f"  {json.dumps(key, ensure_ascii=False)}: {json.dumps(value, ensure_ascii=False, default=str)}"
+              for key, value in evidence.items())
+    return "{\n" + ",\n".join(fields) + "\n}"
+
+
+def item_row(item: ItemRecord, drift: Drift | None) -> str:
+    """One finding, error or waived finding: its sentence, evidence, message and fix."""
+    outcome = item.outcome
+    label = outcome_words(outcome)
+    change = drift.of(item.finding_id) if drift is not None and outcome in ("failed", "waived") else None
+    if change:
+        label += f' <span class="drift-tag drift-{change}">{change}</span>'
+    text = finding_text(item)
+    details = []
+    if item.evidence and outcome in ("failed", "waived"):
+        pretty = evidence_text(item.evidence)
+        details.append(f"<details><summary>Evidence</summary><pre>{escape(pretty)}</pre></details>")
+    if outcome == "waived":
+        waiver = item.message.rsplit("\n", 1)[-1] if "\n" in item.message else item.message
+        details.append(f'<div class="waiver-note">{escape(waiver)}</div>')
+    elif outcome == "error" and "\n" in item.message:
+        details.append(f"<details><summary>Full error</summary><pre>{escape(item.message)}</pre></details>")
+    fix = fix_markup(item.remediation) if outcome in ("failed", "waived") else ""
+    return (f'<tr class="item o-{outcome}" data-outcome="{outcome}" data-sev="{escape(item.severity)}">'
+            f'<td class="outcome">{label}</td><td class="res">{resource_markup(item)}</td>'
+            f'<td class="finding"><div class="sentence">{escape(text)}</div>{"".join(details)}</td>'
+            f'<td class="fix">{fix}</td></tr>\n')
+
+
+def aggregate_row(outcome: str, items: list[ItemRecord], severity: str) -> str:
+    """All the passing (or not-applicable) items of one control in one row; their names on demand."""
+    shown = items[:NAMES_PER_AGGREGATE]
+    if outcome == "skipped":
+        names = "".join(f"<li><b>{escape(i.entity)}</b>: {escape(finding_text(i).removeprefix('Not applicable: '))}</li>"
+                        for i in shown)
+        what = f"{len(items):,} not applicable"
+    else:
+        names = "".join(f"<li>{escape(i.entity)}</li>" for i in shown)
+        what = f"{len(items):,} passed"
+    more = f'<li class="more">and {len(items) - len(shown):,} more (findings.json lists every item)</li>' \
+        if len(items) > len(shown) else ""
+    return (f'<tr class="item agg o-{outcome}" data-outcome="{outcome}" data-sev="{escape(severity)}">'
+            f'<td class="outcome">{outcome_words(outcome)}</td>'
+            f'<td colspan="3"><details><summary>{what}<span class="screen-only">: show the resources</span></summary>'
+            f'<ul class="names names-{outcome}">{names}{more}</ul></details></td></tr>\n')
+
+
+def group_rows(control: ControlSummary, items: list[ItemRecord], drift: Drift | None) -> Iterator[str]:
+    """One control's rows: its heading, its findings, errors and waived items, then the aggregates."""
+    check = escape(control.check_id)
+    failing = control.counts["failed"] > 0
+    name = control.headline if failing and control.headline else control.title or control.check_id
+    counts = ", ".join(counted(control.counts[o], o) for o in OUTCOME_WORDS if control.counts[o])
+    yield (f'<tbody class="group" id="items-{check}" data-check="{check}">'
+           f'<tr class="group-head"><th colspan="4"><span class="badge sev-{escape(control.severity)}">'
+           f'{escape(control.severity)}</span> <span class="group-name">{escape(name)}</span> '
+           f'<span class="check-id">{check}</span> <span class="group-counts">{counts}</span></th></tr>\n')
+    listed = [i for i in items if i.outcome in LISTED_OUTCOMES]
+    listed.sort(key=lambda i: (LISTED_OUTCOMES.index(i.outcome), i.entity))
+    for item in listed:
+        yield item_row(item, drift)
+    for outcome in ("passed", "skipped"):
+        of_outcome = [i for i in items if i.outcome == outcome]
+        if of_outcome:
+            of_outcome.sort(key=lambda i: i.entity)
+            yield aggregate_row(outcome, of_outcome, control.severity)
+    yield "</tbody>\n"
+
+
+def item_table_rows(results: ResultLog, controls: list[ControlSummary], drift: Drift | None) -> Iterator[str]:
+    """Every control's group of rows, worst control first."""
+    by_check: dict[str, list[ItemRecord]] = {}
+    for item in results.items.values():
+        by_check.setdefault(item.check_id, []).append(item)
+    for control in controls:
+        yield from group_rows(control, by_check.get(control.check_id, []), drift)
+
+
+def write_streamed(path: Path, head: str, rows: Iterable[str], tail: str) -> None:
+    """Write the page next to its destination and move it into place: a reader never sees half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    with open(partial, "w", encoding="utf-8") as out:
+        _write(out, head, rows, tail)
+    os.replace(partial, path)
+
+
+def _write(out: TextIO, head: str, rows: Iterable[str], tail: str) -> None:
+    out.write(head)
+    chunk: list[str] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            out.write("".join(chunk))
+            chunk.clear()
+    out.write("".join(chunk))
+    out.write(tail)
+
+
+def write_report(path: Path, report: overview.ReportInput) -> None:
+    """The whole report at ``path``: the overview, then the item table, streamed."""
+    controls = report.results.controls()
+    head, tail = overview.render(report, controls).split(overview.ITEMS_MARKER, 1)
+    write_streamed(path, head, item_table_rows(report.results, controls, report.drift), tail)

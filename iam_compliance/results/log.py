@@ -65,6 +65,8 @@ class ResultLog:
             if summary is None:
                 summary = summaries[item.check_id] = ControlSummary(
                     item.check_id, item.title, item.severity, item.references, headline=item.headline)
+            if severity_rank(item.severity) < severity_rank(summary.severity):
+                summary.severity = item.severity  # a finding worse than its control (Finding(severity=...))
             summary.counts[item.outcome] += 1
             if item.outcome == "failed":
                 summary.failures.append(item)

@@ -9,24 +9,43 @@ File format::
         approver: security-lead@example.com
         expires: 2027-03-31                                     # last day the waiver applies (UTC)
 
+Two optional fields make a broad waiver explicit:
+
+- ``scope: all`` is required when the glob's last part (the resource's name) is only wildcards,
+  such as ``"*"`` or ``arn:aws:iam::123456789012:user/*``: the waiver then covers every resource
+  of the check (or every one under that path), and has to say so.
+- ``long_term: true`` is required when ``expires`` is further from the run than
+  ``waivers.max_horizon_days`` (a setting, one year by default).
+
+A waiver must name a check that exists; a misspelt check id is an error that names the closest ones.
+The file is read within bounds: a regular file of at most a megabyte, no YAML aliases, shallow nesting.
+
 Every problem in the file is reported with the file name and line, because a waiver that silently
 fails to load would turn an accepted risk back into a failing build, or worse, hide a typo.
 """
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Collection, Iterable, Mapping
 
 import pytest
 import yaml
 
-FIELDS = ("check_id", "resource", "reason", "approver", "expires")
-FIELD_LIST = "check_id, resource, reason, approver and expires"
+from iam_compliance.jsonio import InputFileError
+from iam_compliance.settings import BoundedSafeLoader, read_yaml_text
+
+REQUIRED_FIELDS = ("check_id", "resource", "reason", "approver", "expires")
+OPTIONAL_FIELDS = ("scope", "long_term")
+FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
+FIELD_LIST = "check_id, resource, reason, approver and expires (and optionally scope: all, long_term: true)"
+SCOPE_ALL = "all"
+DEFAULT_MAX_HORIZON_DAYS = 365
 CHECK_ID = re.compile(r"[a-z][a-z0-9_]*")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -55,6 +74,8 @@ class Waiver:
     approver: str
     expires: date
     source: str  # "path:line" of the entry, for people to find it
+    scope: str = ""  # "all" when the glob covers every resource of the check
+    long_term: bool = False  # expires beyond the maximum horizon, on purpose
 
     def matches(self, check_id: str, resource: str, variant: str | None = None) -> bool:
         """The glob matches the resource (every variant of it) or "resource#variant" (that one only)."""
@@ -71,15 +92,17 @@ class Waiver:
         return (f"Waived until {self.expires.isoformat()} by {self.approver}: {self.reason} "
                 f"(waiver {self.source})")
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
         return {"check_id": self.check_id, "resource": self.resource, "reason": self.reason,
-                "approver": self.approver, "expires": self.expires.isoformat(), "source": self.source}
+                "approver": self.approver, "expires": self.expires.isoformat(), "source": self.source,
+                "scope": self.scope, "long_term": self.long_term}
 
     @classmethod
-    def from_dict(cls, values: dict[str, str]) -> "Waiver":
+    def from_dict(cls, values: dict[str, Any]) -> "Waiver":
         """The inverse of as_dict (how xdist workers receive the controller's waivers)."""
         return cls(check_id=values["check_id"], resource=values["resource"], reason=values["reason"],
-                   approver=values["approver"], expires=date.fromisoformat(values["expires"]), source=values["source"])
+                   approver=values["approver"], expires=date.fromisoformat(values["expires"]), source=values["source"],
+                   scope=values.get("scope", ""), long_term=bool(values.get("long_term", False)))
 
 
 def run_date() -> date:
@@ -116,13 +139,53 @@ def _entry(path: Path, node: yaml.Node) -> Waiver:
                               "(lower-case letters, digits and underscores, e.g. user_console_mfa_enabled).")
         if key == "expires":
             values[key] = _iso_date(path, value_node, values[key])
-    missing = [field for field in FIELDS if field not in values]
+        if key == "scope" and values[key] != SCOPE_ALL:
+            raise WaiverError(f"{path}, line {_line(value_node)}: scope must be 'all' (or left out), "
+                              f"not {values[key]!r}.")
+        if key == "long_term" and values[key] not in ("true", "false"):
+            raise WaiverError(f"{path}, line {_line(value_node)}: long_term must be true or false, "
+                              f"not {values[key]!r}.")
+    missing = [field for field in REQUIRED_FIELDS if field not in values]
     if missing:
-        raise WaiverError(f"{where}: waiver has no {', '.join(missing)} (every waiver needs {FIELD_LIST}).")
-    return Waiver(
+        raise WaiverError(f"{where}: waiver has no {', '.join(missing)} (every waiver needs "
+                          "check_id, resource, reason, approver and expires).")
+    waiver = Waiver(
         check_id=values["check_id"], resource=values["resource"], reason=values["reason"],
         approver=values["approver"], expires=date.fromisoformat(values["expires"]), source=f"{path}:{_line(node)}",
+        scope=values.get("scope", ""), long_term=values.get("long_term") == "true",
     )
+    if covers_every_resource(waiver.resource) and waiver.scope != SCOPE_ALL:
+        raise WaiverError(f"{where}: resource {waiver.resource!r} covers every resource of {waiver.check_id} "
+                          "(its name part is only wildcards); name the resources, or add 'scope: all' to say so.")
+    return waiver
+
+
+def covers_every_resource(glob: str) -> bool:
+    """True when the glob's last part, the resource's name, is only wildcards: ``*``, ``...:user/*``, ``*#*``."""
+    name = re.split(r"[/:]", glob.split("#", 1)[0])[-1]
+    return not name.strip("*?")
+
+
+def _check_horizon(path: Path, waiver: Waiver, today: date, max_horizon_days: int) -> None:
+    try:
+        horizon = today + timedelta(days=max_horizon_days)
+    except OverflowError:
+        horizon = date.max
+    if waiver.expires > horizon and not waiver.long_term:
+        raise WaiverError(
+            f"{path}, line {waiver.source.rsplit(':', 1)[1]}: expires {waiver.expires.isoformat()} is more than "
+            f"{max_horizon_days} days away (waivers.max_horizon_days; the latest is {horizon.isoformat()}); "
+            "choose an earlier date, or add 'long_term: true' to say the risk is accepted for longer.")
+
+
+def _check_known(path: Path, waiver: Waiver, known_checks: Collection[str]) -> None:
+    if waiver.check_id in known_checks:
+        return
+    closest = difflib.get_close_matches(waiver.check_id, sorted(known_checks), n=3, cutoff=0.6)
+    hint = (f"did you mean {', '.join(closest)}?" if closest
+            else "no check id is close; README.md's Checks section lists every check")
+    raise WaiverError(f"{path}, line {waiver.source.rsplit(':', 1)[1]}: check_id {waiver.check_id!r} is not a check "
+                      f"of this suite ({hint}).")
 
 
 def _iso_date(path: Path, node: yaml.Node, text: str) -> str:
@@ -136,7 +199,7 @@ def _iso_date(path: Path, node: yaml.Node, text: str) -> str:
 
 def _entries(path: Path, text: str) -> list[yaml.Node]:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=BoundedSafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f", line {mark.line + 1}" if mark else ""
@@ -160,16 +223,27 @@ def _entries(path: Path, text: str) -> list[yaml.Node]:
     return list(waivers.value)
 
 
-def load_waivers(path: Path) -> list[Waiver]:
-    """Read and validate a waivers file; raises WaiverError naming the file and line of the first problem."""
+def load_waivers(
+    path: Path, known_checks: Collection[str] | None = None, today: date | None = None,
+    max_horizon_days: int = DEFAULT_MAX_HORIZON_DAYS,
+) -> list[Waiver]:
+    """Read and validate a waivers file; raises WaiverError naming the file and line of the first problem.
+
+    ``known_checks``: every check id of the suite (None: not checked); ``today``: the run date the
+    horizon counts from (default: ``run_date()``).
+    """
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WaiverError(f"Cannot read waivers file {path}: {exc}") from None
+        text = read_yaml_text(path, "waivers file")
+    except InputFileError as exc:
+        raise WaiverError(str(exc)) from None
+    today = today or run_date()
     waivers: list[Waiver] = []
     seen: dict[tuple[str, str], Waiver] = {}
     for node in _entries(path, text):
         waiver = _entry(path, node)
+        if known_checks is not None:
+            _check_known(path, waiver, known_checks)
+        _check_horizon(path, waiver, today, max_horizon_days)
         first = seen.setdefault((waiver.check_id, waiver.resource), waiver)
         if first is not waiver:
             raise WaiverError(f"{path}, line {_line(node)}: duplicate waiver for {waiver.check_id} on "

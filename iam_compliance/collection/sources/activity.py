@@ -14,6 +14,11 @@ A job that fails, or cannot be started for one ARN (AccessDenied), spoils only t
 its entry records the error and only its check items ERROR. When every entity fails, or nothing
 finishes before the time limit, the whole source fails.
 
+The jobs have a deadline: ``collection.service_activity_timeout_seconds`` (or less when the
+collection's own deadline comes sooner). A job not started, or not finished and read, by then is
+recorded as a ``Timeout`` for its entity. A result whose pages repeat a marker, or go past the page
+ceiling of ``iam_compliance.collection.paging``, is recorded as a failure of that entity.
+
 Data::
 
     {"enabled": true, "granularity": "SERVICE_LEVEL", "entities": {
@@ -35,6 +40,7 @@ from typing import Any, Callable
 from iam_compliance.collection.aws import AwsContext
 from iam_compliance.collection.declaration import DataSource
 from iam_compliance.collection.errors import failed
+from iam_compliance.collection.paging import MarkerGuard
 from iam_compliance.collection.pool import map_bounded
 from iam_compliance.snapshot.failures import error_entry, ok_entry
 
@@ -49,7 +55,7 @@ DISABLED_REASON = (
 class Polling:
     first_wait: float = 1.0  # seconds between starting the last job and the first poll
     max_wait: float = 8.0  # backoff ceiling between polls of an unfinished job
-    timeout: float = 600.0  # for the whole source; unfinished jobs then count as failed
+    timeout: float = 600.0  # at most, for the whole source; unfinished jobs then count as failed
     page_size: int = 1000  # MaxItems for GetServiceLastAccessedDetails (the API maximum)
     workers: int = 8  # concurrent calls; throttling beyond that is retried by the client (iam_compliance.collection.aws)
 
@@ -86,13 +92,19 @@ def entity_arns(ctx: AwsContext) -> list[str]:
     return sorted(entity["Arn"] for entity in [*details.get("users", []), *roles])
 
 
-def _start(iam: Any, arn: str) -> Job | dict:
+def _timed_out(what: str, timeout: float) -> dict:
+    return error_entry("Timeout", f"{what} when the {timeout:.0f}-second limit for this source ran out")
+
+
+def _start(iam: Any, arn: str, deadline: float, timeout: float) -> Job | dict:
+    if time.monotonic() > deadline:
+        return _timed_out("its service-last-accessed job had not been started", timeout)
     started: Job | dict = _guarded(lambda: Job(arn, iam.generate_service_last_accessed_details(
         Arn=arn, Granularity=GRANULARITY)["JobId"]))
     return started
 
 
-def _read(iam: Any, job: Job, page_size: int) -> dict | None:
+def _read(iam: Any, job: Job, page_size: int, deadline: float = float("inf")) -> dict | None:
     """The entity's entry once the job has ended; None while it is still running."""
     response = iam.get_service_last_accessed_details(JobId=job.job_id, MaxItems=page_size)
     status = response.get("JobStatus")
@@ -105,7 +117,12 @@ def _read(iam: Any, job: Job, page_size: int) -> dict | None:
     if status != "COMPLETED":
         return error_entry("UnexpectedJobStatus", f"service-last-accessed job {job.job_id} reported JobStatus {status!r}")
     services = list(response.get("ServicesLastAccessed", []))
+    guard = MarkerGuard("iam:GetServiceLastAccessedDetails")
     while response.get("IsTruncated"):
+        guard.follow(response.get("Marker"))  # a repeated marker or endless pages end here, for this entity
+        if time.monotonic() > deadline:
+            return error_entry("Timeout", f"the pages of service-last-accessed job {job.job_id} were still being "
+                                          "read when the time limit for this source ran out")
         response = iam.get_service_last_accessed_details(JobId=job.job_id, MaxItems=page_size,
                                                          Marker=response["Marker"])
         services += response.get("ServicesLastAccessed", [])
@@ -113,18 +130,23 @@ def _read(iam: Any, job: Job, page_size: int) -> dict | None:
                     services=sorted(services, key=lambda s: str(s.get("ServiceNamespace", ""))))
 
 
-def _poll(iam: Any, job: Job, page_size: int) -> dict | None:
-    entry: dict | None = _guarded(lambda: _read(iam, job, page_size))
+def _poll(iam: Any, job: Job, page_size: int, deadline: float) -> dict | None:
+    entry: dict | None = _guarded(lambda: _read(iam, job, page_size, deadline))
     return entry
 
 
-def run_jobs(iam: Any, arns: list[str], polling: Polling) -> dict[str, dict]:
-    """Start a job per ARN, wait, then read every result; one entry per ARN."""
-    deadline = time.monotonic() + polling.timeout
+def run_jobs(iam: Any, arns: list[str], polling: Polling, timeout: float | None = None) -> dict[str, dict]:
+    """Start a job per ARN, wait, then read every result; one entry per ARN.
+
+    ``timeout`` (default ``polling.timeout``) bounds the whole: starting, waiting and reading.
+    """
+    timeout = polling.timeout if timeout is None else min(timeout, polling.timeout)
+    deadline = time.monotonic() + timeout
     entries: dict[str, dict] = {}
     with ThreadPoolExecutor(max_workers=polling.workers) as pool:
         pending: list[Job] = []
-        for arn, started in zip(arns, map_bounded(lambda arn: _start(iam, arn), arns, polling.workers)):
+        for arn, started in zip(arns, map_bounded(lambda arn: _start(iam, arn, deadline, timeout), arns,
+                                                  polling.workers)):
             if isinstance(started, Job):
                 pending.append(started)
             else:
@@ -133,14 +155,12 @@ def run_jobs(iam: Any, arns: list[str], polling: Polling) -> dict[str, dict]:
         while pending:
             if time.monotonic() + wait > deadline:
                 for job in pending:
-                    entries[job.arn] = error_entry("Timeout", (
-                        f"service-last-accessed job {job.job_id} had not finished when the "
-                        f"{polling.timeout:.0f}-second limit for this source ran out"))
+                    entries[job.arn] = _timed_out(f"service-last-accessed job {job.job_id} had not finished", timeout)
                 break
             time.sleep(wait)
             # Jobs end roughly in the order they started: until the last one has ended, poll only it.
             batch = pending[-1:] if probing else pending
-            for job, entry in zip(batch, pool.map(lambda job: _poll(iam, job, polling.page_size), batch)):
+            for job, entry in zip(batch, pool.map(lambda job: _poll(iam, job, polling.page_size, deadline), batch)):
                 if entry is not None:
                     entries[job.arn] = entry
             pending = [job for job in pending if job.arn not in entries]
@@ -155,7 +175,8 @@ def service_last_accessed(ctx: AwsContext) -> dict:
     if not ctx.options.service_activity:
         return {"enabled": False, "reason": DISABLED_REASON, "entities": {}}
     arns = entity_arns(ctx)
-    entries = run_jobs(ctx.client("iam"), arns, POLLING)
+    timeout = max(0.0, min(ctx.options.service_activity_timeout, ctx.seconds_left()))
+    entries = run_jobs(ctx.client("iam"), arns, POLLING, timeout)
     failed = [arn for arn, entry in entries.items() if entry["status"] != "ok"]
     if arns and len(failed) == len(arns):
         first = entries[failed[0]]["error"]

@@ -29,6 +29,20 @@ def _canonical_entity(entity: dict) -> dict:
     return entity
 
 
+# The lists of each entity that the API leaves out when empty: written explicitly, so that the snapshot's
+# schema can require them (a missing list in a snapshot is damage, never "none").
+ENTITY_LISTS = {
+    "users": ("UserPolicyList", "GroupList", "AttachedManagedPolicies", "Tags"),
+    "groups": ("GroupPolicyList", "AttachedManagedPolicies"),
+    "roles": ("RolePolicyList", "AttachedManagedPolicies", "Tags", "InstanceProfileList"),
+    "policies": ("PolicyVersionList",),
+}
+
+
+def _with_lists(kind: str, entity: dict) -> dict:
+    return {**{name: [] for name in ENTITY_LISTS[kind]}, **entity}
+
+
 def authorization_details(ctx: AwsContext) -> dict:
     """Users, groups, roles (with RoleLastUsed) and managed policies with every version, in one paginated call."""
     users: list[dict] = []
@@ -51,10 +65,10 @@ def authorization_details(ctx: AwsContext) -> dict:
         policy.setdefault("PolicyName", policy["Arn"].rsplit("/", 1)[-1])
         kept.append(policy)
     return {
-        "users": [_canonical_entity(u) for u in _sorted_by(users, "UserName")],
-        "groups": [_canonical_entity(g) for g in _sorted_by(groups, "GroupName")],
-        "roles": [_canonical_entity(r) for r in _sorted_by(roles, "RoleName")],
-        "policies": [_canonical_entity(p) for p in _sorted_by(kept, "Arn")],
+        "users": [_canonical_entity(_with_lists("users", u)) for u in _sorted_by(users, "UserName")],
+        "groups": [_canonical_entity(_with_lists("groups", g)) for g in _sorted_by(groups, "GroupName")],
+        "roles": [_canonical_entity(_with_lists("roles", r)) for r in _sorted_by(roles, "RoleName")],
+        "policies": [_canonical_entity(_with_lists("policies", p)) for p in _sorted_by(kept, "Arn")],
     }
 
 
