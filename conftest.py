@@ -29,7 +29,7 @@ def is_audit_run(config: pytest.Config) -> bool:
 # Built-in plugins an audit does not use, each with the option that brings it back when given
 # (None: never needed by a check). Each costs a hook call or a context manager per item or per phase.
 AUDIT_IDLE_PLUGINS: dict[str, str | None] = {
-    "logging": None,  # checks do not log; the capture handlers cost three context managers per item
+    "logging": "log_cli_level",  # checks do not log; its capture costs three context managers per item
     "warnings": None,  # checks raise no warnings; catch_warnings per item
     "faulthandler": None,
     "unraisableexception": None,  # five full garbage collections over the audit's heap at exit

@@ -33,6 +33,9 @@ def test_an_option_that_needs_a_plugin_keeps_it(pytester):
     root_conftest.pytest_cmdline_main(config)
     assert not config.pluginmanager.is_blocked("stepwise")
     assert config.pluginmanager.is_blocked("logging")
+    live_logs = parsed_config(pytester, str(ROOT / "checks"), "--log-cli-level", "DEBUG")
+    root_conftest.pytest_cmdline_main(live_logs)
+    assert not live_logs.pluginmanager.is_blocked("logging")
 
 
 def test_the_self_tests_keep_every_plugin(pytester):
