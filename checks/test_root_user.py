@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 
 import pytest
 
 from iam_compliance.controls import Finding, control, not_applicable
-from iam_compliance.model.iam import CREDENTIAL_SLOTS, Account, BadData, CannotEvaluate, CredentialUse, SlotKind
+from iam_compliance.model.iam import (
+    CREDENTIAL_SLOTS, Account, BadData, CannotEvaluate, CredentialRow, CredentialUse, SlotKind,
+)
 from iam_compliance.settings import Settings
 from iam_compliance.timeutil import age_days, short_date
 
 NOUNS: dict[SlotKind, str] = {"access_key": "access key", "cert": "signing certificate"}
+SUMMARY_KEYS: dict[SlotKind, str] = {"access_key": "AccountAccessKeysPresent", "cert": "AccountSigningCertificatesPresent"}
 # Security Hub does not offer IAM.6 in China and GovCloud; hardware root MFA is assessed in the commercial partition.
 NO_HARDWARE_MFA_PARTITIONS = ("aws-cn", "aws-us-gov")
 
@@ -20,15 +24,60 @@ def _root_arn(account: Account) -> str:
     return f"arn:{account.partition}:iam::{account.id}:root"
 
 
-def _active_flags(account: Account, kind: SlotKind) -> str:
-    """'access key 1 active, access key 2 inactive' from the credential report, or why it is unknown."""
+def _summary_source(account: Account) -> str:
+    """The live source: GetAccountSummary is read during the collection that starts at ``collected_at``."""
+    return f"the account summary read at {account.snapshot.collected_at:%Y-%m-%d %H:%M} UTC"
+
+
+def _slots_described(root: CredentialRow, kind: SlotKind) -> str:
+    """'access key 1 active, access key 2 inactive' or 'no access key': an empty slot (``*_active`` false and
+    no ``*_last_rotated`` date) holds no credential and is not mentioned."""
+    held = [f"{NOUNS[kind]} {slot} {'active' if root.active(kind, slot) else 'inactive'}"
+            for slot in CREDENTIAL_SLOTS if root.holds(kind, slot)]
+    return ", ".join(held) or f"no {NOUNS[kind]}"
+
+
+@dataclass(frozen=True)
+class RootCredentials:
+    """What the live account summary and the (possibly hours old) credential report say about one kind of
+    root credential. The collector reads GetAccountSummary after it has fetched the report, so the summary
+    is never the older of the two: where they disagree on whether a credential exists, the summary decides."""
+
+    kind: SlotKind
+    present: int | None  # GetAccountSummary's count, active and inactive alike; None when it could not be read
+    summary: str  # "the account summary read at ..."
+    report: CredentialRow | None  # the report's root row; None when unusable
+    report_problem: str  # why the report is unusable, else ""
+
+    @property
+    def report_shows(self) -> str:
+        """'the credential report generated at ... shows access key 1 active' (evidence)."""
+        if self.report is None:
+            return f"the credential report is not usable ({self.report_problem})"
+        return f"{self.report.source} shows {_slots_described(self.report, self.kind)}"
+
+    @property
+    def deleted_since_report(self) -> bool:
+        """The report shows a credential that the summary, read later, no longer counts."""
+        held = self.report is not None and any(self.report.holds(self.kind, slot) for slot in CREDENTIAL_SLOTS)
+        return held and self.present == 0
+
+
+def _root_credentials(account: Account, kind: SlotKind) -> RootCredentials:
     try:
-        root = account.root_credentials
-        flags = [root.active(kind, slot) for slot in CREDENTIAL_SLOTS]
-    except CannotEvaluate as exc:  # evidence only; the verdict does not depend on it
-        return f"credential report not usable: {exc}"
-    return ", ".join(f"{NOUNS[kind]} {slot} {'active' if flag else 'inactive'}"
-                     for slot, flag in zip(CREDENTIAL_SLOTS, flags))
+        present: int | None = account.summary_value(SUMMARY_KEYS[kind])
+    except CannotEvaluate:
+        present = None  # the checks that need the summary read it themselves and ERROR
+    report: CredentialRow | None = None
+    problem = ""
+    try:
+        row = account.root_credentials
+        for slot in CREDENTIAL_SLOTS:  # read every column now: a garbled one makes the report unusable
+            row.active(kind, slot), row.holds(kind, slot)
+        report = row
+    except CannotEvaluate as exc:
+        problem = str(exc)
+    return RootCredentials(kind, present, _summary_source(account), report, problem)
 
 
 def _passwordless_root_exempt(account: Account, settings: Settings) -> bool:
@@ -36,24 +85,34 @@ def _passwordless_root_exempt(account: Account, settings: Settings) -> bool:
     return settings.root.mfa_rule == "cis-v5" and account.summary.get("AccountPasswordPresent") == 0
 
 
-def _report_shows_active(account: Account, kind: SlotKind) -> bool:
-    """The credential report, when readable, marks a root credential of this kind active."""
-    try:
-        return bool(account.root_credentials.active_slots(kind))
-    except CannotEvaluate:
-        return False  # the summary alone decides; the message says the report was not usable
+def _none_present(account: Account, kind: SlotKind) -> None:
+    """Fails when the live account summary counts a root credential of this kind (active or inactive).
 
-
-def _none_present(account: Account, summary_key: str, kind: SlotKind) -> None:
-    """Fails when GetAccountSummary counts any root credential of this kind (active or inactive), or
-    when the credential report shows an active one although the summary does not: either is evidence."""
-    present = account.summary_value(summary_key)
-    if present or _report_shows_active(account, kind):
+    The credential report, up to 4 hours old, is evidence only: a credential it still shows after the
+    summary stopped counting it was deleted since, and the sentence says which source decided.
+    """
+    key = SUMMARY_KEYS[kind]
+    present = account.summary_value(key)  # the deciding source: its absence is an ERROR
+    state = _root_credentials(account, kind)
+    if present:
         raise Finding(
-            f"The root user of account {account.id} has {NOUNS[kind]}s "
-            f"(GetAccountSummary {summary_key}={present}; {_active_flags(account, kind)}).",
-            evidence={summary_key: present},
+            f"According to {state.summary}, the root user of account {account.id} has {NOUNS[kind]}s "
+            f"({key}={present}, active and inactive alike); {state.report_shows}.",
+            evidence={key: present, "decided_by": "GetAccountSummary"},
         )
+
+
+def _report_row_in_force(account: Account, kind: SlotKind) -> CredentialRow:
+    """The report's root row, whose dates decide the rotation checks; not applicable when every credential
+    it shows was deleted since (the live account summary, read after the report, counts none)."""
+    root = account.root_credentials  # raises when the report is unusable
+    state = _root_credentials(account, kind)
+    if state.deleted_since_report:
+        not_applicable(
+            f"according to {state.summary}, the root user of account {account.id} has no {NOUNS[kind]} "
+            f"({SUMMARY_KEYS[kind]}=0); {state.report_shows}, but AWS serves a report for up to 4 hours and "
+            f"the {NOUNS[kind]} was deleted since.")
+    return root
 
 
 @control(
@@ -67,9 +126,11 @@ def test_root_no_access_keys(account: Account) -> None:
     """The root user has no access keys.
 
     Root keys cannot be restricted by any policy. Passes only when GetAccountSummary's
-    AccountAccessKeysPresent is 0, which counts active and inactive keys alike.
+    AccountAccessKeysPresent is 0, which counts active and inactive keys alike. The summary is live
+    and read after the credential report; the report (evidence in the sentence) may be up to 4 hours
+    old, so a key it still shows after the summary stopped counting it was deleted since.
     """
-    _none_present(account, "AccountAccessKeysPresent", "access_key")
+    _none_present(account, "access_key")
 
 
 @control(
@@ -86,17 +147,19 @@ def test_root_access_keys_rotated(account: Account, slot: int, settings: Setting
     Root keys should not exist at all (root_no_access_keys); one that remains must at least be
     rotated. One item per credential report key slot, read from access_key_N_active and
     access_key_N_last_rotated; a slot without an active key is not applicable. The limit is
-    ``root.access_key_max_age_days``; a key exactly that old passes.
+    ``root.access_key_max_age_days``; a key exactly that old passes. A key the report shows but the
+    live account summary no longer counts was deleted after the report was generated: not applicable.
     """
-    root = account.root_credentials
+    root = _report_row_in_force(account, "access_key")
     if not root.active("access_key", slot):
-        not_applicable(f"the root user of account {account.id} has no active access key in slot {slot}.")
+        not_applicable(f"the root user of account {account.id} has no active access key in slot {slot} "
+                       f"({root.source}).")
     limit = settings.root.access_key_max_age_days
     created = root.last_rotated("access_key", slot, f"root access key {slot} is active")
     age = age_days(created, collected_at)
     if age > limit:
         raise Finding(
-            f"The root user of account {account.id} has an active access key (credential report slot {slot}) "
+            f"The root user of account {account.id} has an active access key (slot {slot} of {root.source}) "
             f"created {age} days ago on {short_date(created)}; the limit is {limit} days, and root should have "
             "no access keys at all.",
             evidence={"slot": slot, "access_key_last_rotated": created.isoformat(), "age_days": age, "limit_days": limit},
@@ -117,9 +180,10 @@ def test_root_no_signing_certificates(account: Account) -> None:
     """The root user has no X.509 signing certificates.
 
     Signing certificates are long-lived root credentials for a few legacy SOAP APIs. Passes only
-    when GetAccountSummary's AccountSigningCertificatesPresent is 0 (active and inactive alike).
+    when GetAccountSummary's AccountSigningCertificatesPresent is 0 (active and inactive alike),
+    reconciled with the credential report as for root_no_access_keys.
     """
-    _none_present(account, "AccountSigningCertificatesPresent", "cert")
+    _none_present(account, "cert")
 
 
 @control(
@@ -136,10 +200,10 @@ def test_root_signing_certificates_rotated(account: Account, settings: Settings,
     has no active signing certificate is not applicable. The limit is
     ``root.signing_certificate_max_age_days``; a certificate exactly that old passes.
     """
-    root = account.root_credentials
+    root = _report_row_in_force(account, "cert")
     slots = root.active_slots("cert")
     if not slots:
-        not_applicable(f"the root user of account {account.id} has no active signing certificate.")
+        not_applicable(f"the root user of account {account.id} has no active signing certificate ({root.source}).")
     limit = settings.root.signing_certificate_max_age_days
     uploaded = {slot: root.last_rotated("cert", slot, f"root signing certificate {slot} is active") for slot in slots}
     ages = {slot: age_days(when, collected_at) for slot, when in uploaded.items()}
@@ -149,7 +213,7 @@ def test_root_signing_certificates_rotated(account: Account, settings: Settings,
                             for slot, age in old.items())
         raise Finding(
             f"The root user of account {account.id} has {len(old)} active signing "
-            f"certificate{'s' if len(old) > 1 else ''} older than {limit} days ({details}).",
+            f"certificate{'s' if len(old) > 1 else ''} older than {limit} days ({details}; {root.source}).",
             evidence={root.slot_column("cert", slot, "last_rotated"): uploaded[slot].isoformat() for slot in old},
         )
 
@@ -173,8 +237,8 @@ def test_root_mfa_enabled(account: Account, settings: Settings) -> None:
         return
     password = account.summary.get("AccountPasswordPresent", "not reported")
     raise Finding(
-        f"The root user of account {account.id} has no MFA device "
-        f"(GetAccountSummary AccountMFAEnabled={mfa}, AccountPasswordPresent={password}).",
+        f"According to {_summary_source(account)}, the root user of account {account.id} has no MFA device "
+        f"(AccountMFAEnabled={mfa}, AccountPasswordPresent={password}).",
         evidence={"AccountMFAEnabled": mfa, "AccountPasswordPresent": password, "rule": settings.root.mfa_rule},
     )
 
@@ -216,8 +280,8 @@ def test_root_hardware_mfa_enabled(account: Account, settings: Settings) -> None
     mfa = account.summary_value("AccountMFAEnabled")
     if mfa != 1:
         raise Finding(
-            f"The root user of account {account.id} has no MFA device at all, hardware or virtual "
-            f"(GetAccountSummary AccountMFAEnabled={mfa}).",
+            f"According to {_summary_source(account)}, the root user of account {account.id} has no MFA device "
+            f"at all, hardware or virtual (AccountMFAEnabled={mfa}).",
             evidence={"AccountMFAEnabled": mfa},
             remediation="Sign in as the root user, open Security credentials, and assign a FIDO security key "
                         "or hardware TOTP token.",
@@ -311,7 +375,7 @@ def test_root_not_recently_used(account: Account, settings: Settings, collected_
     if age < window:
         raise Finding(
             f"The root user of account {account.id} was used {age} days ago, on {short_date(last)}, through its "
-            f"{_root_credential(latest)} (credential report {latest.column}); root should not have been used "
+            f"{_root_credential(latest)} ({latest.column} in {root.source}); root should not have been used "
             f"in the last {window} days.",
             evidence={use.column: use.when.isoformat() for use in uses},
         )

@@ -12,7 +12,8 @@ from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT
 
 from iam_compliance.snapshot.credential_report import ROOT_USER
 from iam_compliance.simulated.moto_account import Key, Root
-from iam_compliance.timeutil import short_date, utc_now
+from iam_compliance.timeutil import parse_timestamp, short_date, utc_now
+from tests_selftest import stale_report
 from tests_selftest.harness import audit_snapshot, collect_snapshot
 
 KEY1, KEY2 = f"{ACCOUNT}-key1", f"{ACCOUNT}-key2"
@@ -47,6 +48,17 @@ def set_root_columns(**values: str):
     return edit
 
 
+def summary_source(audit) -> str:
+    """How a root sentence names the live account summary of this audit's snapshot."""
+    return f"the account summary read at {parse_timestamp(audit.snapshot['collected_at']):%Y-%m-%d %H:%M} UTC"
+
+
+def report_source(audit) -> str:
+    """How a root sentence names the credential report of this audit's snapshot."""
+    generated = audit.snapshot["sources"]["credential_report"]["data"]["generated_at"]
+    return f"the credential report generated at {parse_timestamp(str(generated)):%Y-%m-%d %H:%M} UTC"
+
+
 def days_ago(days: int) -> str:
     return short_date(utc_now() - timedelta(days=days))
 
@@ -62,11 +74,13 @@ def test_well_kept_root(aws, audit):
     for entity in (KEY1, KEY2):
         assert result.outcome("root_access_keys_rotated", entity) == "skipped"
     assert result.message("root_access_keys_rotated", KEY1) == (
-        f"Not applicable: the root user of account {ACCOUNT} has no active access key in slot 1."
+        f"Not applicable: the root user of account {ACCOUNT} has no active access key in slot 1 "
+        f"({report_source(result)})."
     )
     assert result.outcome("root_signing_certificates_rotated", ACCOUNT) == "skipped"
     assert result.message("root_signing_certificates_rotated", ACCOUNT) == (
-        f"Not applicable: the root user of account {ACCOUNT} has no active signing certificate."
+        f"Not applicable: the root user of account {ACCOUNT} has no active signing certificate "
+        f"({report_source(result)})."
     )
     assert result.outcome("root_password_rotated", ACCOUNT) == "skipped"
     assert result.message("root_password_rotated", ACCOUNT) == (
@@ -83,13 +97,14 @@ def test_root_access_keys(aws, audit):
     result = audit("root_no_access_keys", "root_access_keys_rotated")
     assert result.outcome("root_no_access_keys", ACCOUNT) == "failed"
     assert result.message("root_no_access_keys", ACCOUNT).startswith(
-        f"The root user of account {ACCOUNT} has access keys "
-        "(GetAccountSummary AccountAccessKeysPresent=1; access key 1 active, access key 2 active)."
+        f"According to {summary_source(result)}, the root user of account {ACCOUNT} has access keys "
+        f"(AccountAccessKeysPresent=1, active and inactive alike); {report_source(result)} shows access key 1 "
+        "active, access key 2 active."
     )
     assert result.outcome("root_access_keys_rotated", KEY1) == "failed"
     assert result.message("root_access_keys_rotated", KEY1).startswith(
-        f"The root user of account {ACCOUNT} has an active access key (credential report slot 1) created 91 days "
-        f"ago on {days_ago(91)}; the limit is 90 days, and root should have no access keys at all."
+        f"The root user of account {ACCOUNT} has an active access key (slot 1 of {report_source(result)}) "
+        f"created 91 days ago on {days_ago(91)}; the limit is 90 days, and root should have no access keys at all."
     )
     assert result.outcome("root_access_keys_rotated", KEY2) == "passed"  # exactly at the limit
 
@@ -98,23 +113,72 @@ def test_root_inactive_access_key(aws, audit):
     aws.root(Root(keys=[Key(age_days=400, active=False), Key(age_days=10)]))
     result = audit("root_no_access_keys", "root_access_keys_rotated")
     # GetAccountSummary counts inactive keys too: an inactive root key is still a finding.
-    assert "AccountAccessKeysPresent=1; access key 1 inactive, access key 2 active" in result.message(
-        "root_no_access_keys", ACCOUNT)
+    assert "shows access key 1 inactive, access key 2 active." in result.message("root_no_access_keys", ACCOUNT)
     assert result.outcome("root_access_keys_rotated", KEY1) == "skipped"
     assert result.outcome("root_access_keys_rotated", KEY2) == "passed"
 
 
-def test_root_key_in_the_report_fails_even_when_the_summary_counts_none(aws, audit_edited):
-    """Two sources, one verdict: an active root key in the credential report is a finding whatever the summary says."""
-    aws.root(Root())  # no keys, no certificates: the summary counts none
-    edit = set_root_columns(access_key_1_active="true", access_key_1_last_rotated="2020-01-01T00:00:00+00:00",
-                            cert_2_active="TRUE", cert_2_last_rotated="2020-01-01T00:00:00+00:00")
-    result = audit_edited(edit, "root_no_access_keys", "root_no_signing_certificates")
+# --- the credential report may be hours old; the account summary is live ------------------------------------
+
+
+def test_root_key_deleted_after_the_report_passes_and_says_the_summary_decided(aws, pytester, tmp_path):
+    aws.root(Root(mfa="hardware", keys=[Key(age_days=400)], certificates=[(400, True)]))
+    report = stale_report.capture(aws, hours_ago=3)
+    aws.root(Root(mfa="hardware"))  # the key and the certificate are deleted; AWS still serves the report
+    doc, _ = stale_report.collect_with(report)
+    result = audit_snapshot(pytester, tmp_path, doc, ROOT_CHECKS)
+    assert result.outcome("root_no_access_keys", ACCOUNT) == "passed"
+    assert result.outcome("root_no_signing_certificates", ACCOUNT) == "passed"
+    generated = f"{report.generated:%Y-%m-%d %H:%M} UTC"
+    assert result.outcome("root_access_keys_rotated", KEY1) == "skipped"
+    assert result.message("root_access_keys_rotated", KEY1) == (
+        f"Not applicable: according to {summary_source(result)}, the root user of account {ACCOUNT} has no access "
+        f"key (AccountAccessKeysPresent=0); the credential report generated at {generated} shows access key 1 "
+        "active, but AWS serves a report for up to 4 hours and the access key was deleted since.")
+    assert result.outcome("root_signing_certificates_rotated", ACCOUNT) == "skipped"
+    assert "has no signing certificate (AccountSigningCertificatesPresent=0)" in result.message(
+        "root_signing_certificates_rotated", ACCOUNT)
+    errors = [i.nodeid for i in result.results.items.values() if i.outcome in ("error", "failed")]
+    assert errors == []
+
+
+def test_root_key_in_the_report_and_the_summary_fails_naming_both(aws, pytester, tmp_path):
+    aws.root(Root(keys=[Key(age_days=400)]))
+    report = stale_report.capture(aws, hours_ago=3)
+    doc, _ = stale_report.collect_with(report)
+    result = audit_snapshot(pytester, tmp_path, doc, ["root_no_access_keys", "root_access_keys_rotated"])
+    generated = f"{report.generated:%Y-%m-%d %H:%M} UTC"
     assert result.outcome("root_no_access_keys", ACCOUNT) == "failed"
     assert result.message("root_no_access_keys", ACCOUNT).startswith(
-        f"The root user of account {ACCOUNT} has access keys "
-        "(GetAccountSummary AccountAccessKeysPresent=0; access key 1 active, access key 2 inactive).")
-    assert result.outcome("root_no_signing_certificates", ACCOUNT) == "failed"
+        f"According to {summary_source(result)}, the root user of account {ACCOUNT} has access keys "
+        f"(AccountAccessKeysPresent=1, active and inactive alike); the credential report generated at {generated} "
+        "shows access key 1 active.")  # slot 2 holds no key: not "access key 2 inactive"
+    assert result.outcome("root_access_keys_rotated", KEY1) == "failed"
+    assert f"(slot 1 of the credential report generated at {generated}) created 400 days ago" in result.message(
+        "root_access_keys_rotated", KEY1)
+    assert result.outcome("root_access_keys_rotated", KEY2) == "skipped"
+
+
+def test_root_key_created_after_the_report_fails_on_the_summary(aws, pytester, tmp_path):
+    aws.root(Root())
+    report = stale_report.capture(aws, hours_ago=1)
+    aws.root(Root(keys=[Key(age_days=0)]))
+    doc, _ = stale_report.collect_with(report)
+    result = audit_snapshot(pytester, tmp_path, doc, ["root_no_access_keys", "root_access_keys_rotated"])
+    assert result.outcome("root_no_access_keys", ACCOUNT) == "failed"
+    assert result.message("root_no_access_keys", ACCOUNT).startswith(
+        f"According to {summary_source(result)}, the root user of account {ACCOUNT} has access keys "
+        f"(AccountAccessKeysPresent=1, active and inactive alike); the credential report generated at "
+        f"{report.generated:%Y-%m-%d %H:%M} UTC shows no access key.")
+
+
+def test_empty_root_slots_are_not_reported_as_inactive_credentials(aws, audit):
+    aws.root(Root(keys=[Key(age_days=10, active=False)], certificates=[(10, True)]))
+    result = audit("root_no_access_keys", "root_no_signing_certificates")
+    keys = result.message("root_no_access_keys", ACCOUNT)
+    assert "shows access key 1 inactive." in keys and "access key 2" not in keys
+    certificates = result.message("root_no_signing_certificates", ACCOUNT)
+    assert "shows signing certificate 1 active." in certificates and "signing certificate 2" not in certificates
 
 
 def test_root_access_keys_rotated_limit_is_a_setting(aws, audit):
@@ -144,13 +208,14 @@ def test_root_signing_certificates(aws, audit):
     result = audit("root_no_signing_certificates", "root_signing_certificates_rotated")
     assert result.outcome("root_no_signing_certificates", ACCOUNT) == "failed"
     assert result.message("root_no_signing_certificates", ACCOUNT).startswith(
-        f"The root user of account {ACCOUNT} has signing certificates (GetAccountSummary "
-        "AccountSigningCertificatesPresent=1; signing certificate 1 active, signing certificate 2 active)."
+        f"According to {summary_source(result)}, the root user of account {ACCOUNT} has signing certificates "
+        f"(AccountSigningCertificatesPresent=1, active and inactive alike); {report_source(result)} shows "
+        "signing certificate 1 active, signing certificate 2 active."
     )
     assert result.outcome("root_signing_certificates_rotated", ACCOUNT) == "failed"
     assert result.message("root_signing_certificates_rotated", ACCOUNT).startswith(
         f"The root user of account {ACCOUNT} has 1 active signing certificate older than 90 days "
-        f"(certificate 1 uploaded 91 days ago on {days_ago(91)})."
+        f"(certificate 1 uploaded 91 days ago on {days_ago(91)}; {report_source(result)})."
     )
 
 
@@ -189,13 +254,13 @@ def test_root_without_mfa(aws, audit):
     result = audit("root_mfa_enabled", "root_hardware_mfa_enabled")
     assert result.outcome("root_mfa_enabled", ACCOUNT) == "failed"
     assert result.message("root_mfa_enabled", ACCOUNT).startswith(
-        f"The root user of account {ACCOUNT} has no MFA device "
-        "(GetAccountSummary AccountMFAEnabled=0, AccountPasswordPresent=1)."
+        f"According to {summary_source(result)}, the root user of account {ACCOUNT} has no MFA device "
+        "(AccountMFAEnabled=0, AccountPasswordPresent=1)."
     )
     assert result.outcome("root_hardware_mfa_enabled", ACCOUNT) == "failed"
     assert result.message("root_hardware_mfa_enabled", ACCOUNT).startswith(
-        f"The root user of account {ACCOUNT} has no MFA device at all, hardware or virtual "
-        "(GetAccountSummary AccountMFAEnabled=0).\nFix: Sign in as the root user, open Security credentials, "
+        f"According to {summary_source(result)}, the root user of account {ACCOUNT} has no MFA device at all, "
+        "hardware or virtual (AccountMFAEnabled=0).\nFix: Sign in as the root user, open Security credentials, "
         "and assign a FIDO security key or hardware TOTP token."
     )
 
@@ -278,7 +343,8 @@ def test_root_not_recently_used(aws, audit):
     assert result.outcome("root_not_recently_used", ACCOUNT) == "failed"
     assert result.message("root_not_recently_used", ACCOUNT).startswith(
         f"The root user of account {ACCOUNT} was used 89 days ago, on {days_ago(89)}, through its password "
-        "(console sign-in) (credential report password_last_used); root should not have been used in the last 90 days."
+        f"(console sign-in) (password_last_used in {report_source(result)}); root should not have been used in "
+        "the last 90 days."
     )
 
     aws.root(Root(password_last_used_days=90, keys=[Key(last_used_days=120)]))
@@ -292,7 +358,7 @@ def test_root_not_recently_used_names_the_latest_credential(aws, audit):
     result = audit("root_not_recently_used")
     assert result.outcome("root_not_recently_used", ACCOUNT) == "failed"
     assert "was used 30 days ago" in result.message("root_not_recently_used", ACCOUNT)
-    assert "through its access key 2 (credential report access_key_2_last_used_date)" in result.message(
+    assert "through its access key 2 (access_key_2_last_used_date in the credential report generated at" in result.message(
         "root_not_recently_used", ACCOUNT)
 
 
@@ -330,5 +396,5 @@ def test_root_checks_fail_closed_without_credential_report(aws, audit):
         assert "Data source 'credential_report' could not be read: AccessDenied" in result.message(check_id, entity)
     # The summary-based checks still give their verdict; their evidence says the report is missing.
     assert result.outcome("root_no_access_keys", ACCOUNT) == "failed"
-    assert "credential report not usable: Data source 'credential_report' could not be read" in result.message(
+    assert "the credential report is not usable (Data source 'credential_report' could not be read" in result.message(
         "root_no_access_keys", ACCOUNT)

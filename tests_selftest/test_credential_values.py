@@ -13,6 +13,7 @@ import pytest
 from iam_compliance.collection.aws import CollectOptions
 from iam_compliance.collection.collector import collect
 from iam_compliance.model.iam import BadData, CredentialRow
+from iam_compliance.snapshot.credential_report import reconcile
 from iam_compliance.simulated.moto_account import Key
 from tests_selftest.harness import audit_snapshot, collect_snapshot, moto_session
 
@@ -168,11 +169,41 @@ def test_unreadable_key_date_in_the_report_falls_back_to_the_key_api(aws, pytest
 
 def test_user_newer_than_the_report_still_has_its_keys_listed(aws, pytester, tmp_path):
     aws.user("old-hand", keys=[Key(age_days=10)])
-    aws.user("newcomer", keys=[Key(age_days=0)])
+    aws.user("newcomer", password=True, keys=[Key(age_days=0)])
     doc, lookups = collect_rewritten(aws, lambda rows: [row for row in rows if row["user"] != "newcomer"])
     key_id = aws.backend.users["newcomer"].access_keys[0].access_key_id
-    assert lookups == [key_id]
+    assert lookups == [key_id]  # once, by the per-user calls for the user the report lacks
     result = audit_snapshot(pytester, tmp_path, doc, ["user_access_key_rotated", "user_console_password_used"])
     assert result.outcome("user_access_key_rotated", f"newcomer/{key_id}") == "passed"
-    assert result.outcome("user_console_password_used", "newcomer") == "error"
-    assert "has no row for user newcomer" in result.message("user_console_password_used", "newcomer")
+    # Its password comes from GetLoginProfile: created with the user, 400 days ago, and never used.
+    assert result.outcome("user_console_password_used", "newcomer") == "failed"
+    assert result.message("user_console_password_used", "newcomer").startswith("User newcomer ")
+
+
+# --- empty slots and reconciliation with IAM -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("active, rotated, holds", [
+    ("false", "N/A", False), ("false", "", False), ("FALSE", "2024-01-01T00:00:00+00:00", True),
+    ("true", "2024-01-01T00:00:00+00:00", True),
+])
+def test_a_slot_holds_a_credential_unless_inactive_without_a_date(active, rotated, holds):
+    row = CredentialRow({"user": "bob", "access_key_2_active": active, "access_key_2_last_rotated": rotated})
+    assert row.holds("access_key", 2) is holds
+
+
+def test_reconcile_matches_rows_to_iam_users_by_name_and_creation_time():
+    def row(name: str, created: str) -> dict[str, str]:
+        return {"user": name, "arn": f"arn:aws:iam::123456789012:user/{name}", "user_creation_time": created}
+
+    rows = [row("<root_account>", "2015-01-01T00:00:00+00:00"), row("kept", "2020-01-01T00:00:00+00:00"),
+            row("gone", "2020-01-01T00:00:00+00:00"), row("reused", "2020-01-01T00:00:00+00:00"),
+            row("odd", "not a date")]
+    users = [{"UserName": "kept", "Arn": "a1", "CreateDate": "2020-01-01T00:00:00.600000+00:00"},
+             {"UserName": "reused", "Arn": "a2", "CreateDate": "2026-01-01T00:00:00Z"},
+             {"UserName": "new", "Arn": "a3", "CreateDate": "2026-01-01T00:00:00Z"},
+             {"UserName": "odd", "Arn": "a4", "CreateDate": "2020-01-01T00:00:00Z"}]
+    reconciled = reconcile(rows, users)
+    assert sorted(reconciled.reported) == ["kept", "odd"]  # an unreadable time is the row's own error, later
+    assert sorted(reconciled.unreported) == ["new", "reused"]
+    assert reconciled.stale == ["gone", "reused"]

@@ -28,8 +28,10 @@ class UserCredential:
     operation = ""  # the IAM call that lists them
 
     def __init__(self, snapshot: Snapshot, user_name: str, user_arn: str, detail: dict | None,
-                 failure: Failure | None = None):
+                 failure: Failure | None = None, failed_operation: str = ""):
         self.snapshot = snapshot
+        # A user newer than the credential report is listed by several calls; the record names the one that failed.
+        self._failed_operation = failed_operation or self.operation
         self.user_name = user_name
         self.user_arn = user_arn
         self._detail = detail
@@ -48,7 +50,7 @@ class UserCredential:
         if self._detail is None:
             failure = self._failure or Failure("Unknown", "")
             raise SourceUnavailable(
-                f"{self.operation} failed for user {self.user_name}, so its {self.noun}s cannot be evaluated: "
+                f"{self._failed_operation} failed for user {self.user_name}, so its {self.noun}s cannot be evaluated: "
                 f"{failure.describe()}"
             )
         return self._detail
@@ -168,12 +170,14 @@ def _of_user(snapshot: Snapshot, kind: type[Credential], name: str) -> list[Cred
         return []  # not listed: the credential report shows no such credential for the user
     failure = failure_of(record)
     if failure is not None:
-        return [kind(snapshot, name, str(record.get("UserArn", "")) if isinstance(record, dict) else "", None, failure)]
+        fields = record if isinstance(record, dict) else {}
+        return [kind(snapshot, name, str(fields.get("UserArn", "")), None, failure, str(fields.get("Operation", "")))]
     return [kind(snapshot, name, record["UserArn"], detail) for detail in record.get(kind.field, [])]
 
 
 def _items(snapshot: Snapshot, kind: type[Credential]) -> dict[str, Credential]:
-    names = snapshot.data(kind.source).get("users", {})
+    """Credentials of the snapshot's users: a user the credential report still lists after its deletion has none."""
+    names = [name for name in snapshot.data(kind.source).get("users", {}) if name in snapshot.users]
     return {f"{c.user_name}/{c.id}": c for name in names for c in _of_user(snapshot, kind, name)}
 
 

@@ -13,7 +13,9 @@ from functools import cached_property
 from typing import Any, Iterator, Literal
 
 from iam_compliance.settings import CharacterClassName
-from iam_compliance.snapshot.credential_report import ROOT_USER
+from iam_compliance.snapshot.credential_report import (
+    ROOT_USER, Reconciliation, reconcile, row_from_calls, with_listed_credentials,
+)
 from iam_compliance.snapshot.failures import failure_of
 from iam_compliance.timeutil import parse_timestamp
 
@@ -67,6 +69,17 @@ class CredentialUse:
         return "console sign-in" if self.slot is None else f"access key {self.slot}"
 
 
+def report_source(generated_at: Any) -> str:
+    """'the credential report generated at 2026-05-01 10:00 UTC' (AWS serves one for up to 4 hours)."""
+    try:
+        return f"the credential report generated at {parse_timestamp(str(generated_at)):%Y-%m-%d %H:%M} UTC"
+    except ValueError:
+        return f"the credential report (generation time unreadable: {generated_at!r})"
+
+
+LIVE_SOURCE = "per-user IAM calls made during the audit (the user is newer than the credential report)"
+
+
 class CredentialRow:
     """One credential report row with typed access; special values come back as None.
 
@@ -76,9 +89,11 @@ class CredentialRow:
     PASSWORD_LAST_USED = "password_last_used"
     PASSWORD_LAST_CHANGED = "password_last_changed"
 
-    def __init__(self, row: dict[str, str], generated_at: str | None = None):
+    def __init__(self, row: dict[str, str], generated_at: str | None = None, source: str = ""):
         self.raw = row
         self.generated_at = generated_at
+        # Where the row comes from, for sentences: "the credential report generated at 2026-05-01 10:00 UTC".
+        self.source = source or report_source(generated_at)
 
     @property
     def user(self) -> str:
@@ -147,6 +162,11 @@ class CredentialRow:
 
     def active(self, kind: SlotKind, slot: int) -> bool:
         return bool(self.flag(self.slot_column(kind, slot, "active")))
+
+    def holds(self, kind: SlotKind, slot: int) -> bool:
+        """The slot holds a credential: active, or inactive with its creation date. ``*_active`` false with
+        ``*_last_rotated`` N/A is an empty slot, not an inactive credential."""
+        return self.active(kind, slot) or self.date(self.slot_column(kind, slot, "last_rotated")) is not None
 
     def active_slots(self, kind: SlotKind) -> list[int]:
         return [slot for slot in CREDENTIAL_SLOTS if self.active(kind, slot)]
@@ -243,15 +263,44 @@ class User(Principal):
             return str(self._detail["Arn"])
         return self.credentials.text("arn")
 
-    @property
+    @cached_property
     def credentials(self) -> CredentialRow:
+        """The user's credential report row, brought up to date with the keys, signing certificates and virtual
+        MFA devices listed during the audit; for a user the report lacks, the row its per-user calls give."""
         report = self.snapshot.data("credential_report")
-        if self._row is None:
-            raise BadData(
-                f"The credential report generated at {report.get('generated_at')} has no row for user {self.name} "
-                "(a user created after the report was generated); re-run the audit to evaluate it."
-            )
-        return CredentialRow(self._row, report.get("generated_at"))
+        if self._row is not None:
+            row = with_listed_credentials(self._row, self._listed("access_keys", "AccessKeys"),
+                                          self._listed("signing_certificates", "Certificates"), self._virtual_mfa)
+            return CredentialRow(row, report.get("generated_at"))
+        when = report_source(report.get("generated_at"))
+        if self._detail is None:
+            raise BadData(f"{when[0].upper()}{when[1:]} has no row for user {self.name}.")
+        record = self.snapshot.data("unreported_users").get("users", {}).get(self.name)
+        if record is None:
+            raise BadData(f"{when[0].upper()}{when[1:]} has no row for user {self.name} (created after it was "
+                          "generated), and the snapshot holds no per-user calls for it; re-run the audit.")
+        failure = failure_of(record)
+        if failure is not None:
+            operation = record.get("Operation") if isinstance(record, dict) else None
+            raise SourceUnavailable(
+                f"{when[0].upper()}{when[1:]} has no row for user {self.name} (created after it was generated), "
+                f"and {operation or 'a per-user call'} for its credentials failed: {failure.describe()}")
+        return CredentialRow(row_from_calls(self._detail, record), report.get("generated_at"), LIVE_SOURCE)
+
+    def _listed(self, source: str, field: str) -> list[dict] | None:
+        """This user's credentials as ``source`` listed them during the audit; None when not listed or not readable."""
+        if not self.snapshot.status(source).ok:
+            return None
+        entry = self.snapshot.data(source).get("users", {}).get(self.name)
+        if entry is None or failure_of(entry) is not None:
+            return None
+        listed: list[dict] = entry.get(field, [])
+        return listed
+
+    @property
+    def _virtual_mfa(self) -> bool:
+        """A virtual MFA device is assigned to the user now (ListVirtualMFADevices is read during the audit)."""
+        return self.name in self.snapshot.virtual_mfa_users
 
     @property
     def group_names(self) -> list[str]:
@@ -438,12 +487,78 @@ class Snapshot:
         return Account(self)
 
     @cached_property
+    def credential_reconciliation(self) -> Reconciliation | None:
+        """Which IAM users the credential report describes, lacks, or lists after their deletion.
+
+        None when the report could not be read; without GetAccountAuthorizationDetails the report's rows are
+        all the users there are.
+        """
+        if not self.status("credential_report").ok:
+            return None
+        rows = [r for r in self.data("credential_report").get("rows", []) if r.get("user") != ROOT_USER]
+        if not self.status("authorization_details").ok:
+            return Reconciliation({r["user"]: r for r in rows}, {}, [])
+        return reconcile(rows, self._gaad("users"))
+
+    @property
+    def credential_report_generated_at(self) -> datetime | None:
+        """When AWS generated the credential report the snapshot holds (it serves one for up to 4 hours)."""
+        if not self.status("credential_report").ok:
+            return None
+        try:
+            return parse_timestamp(str(self.data("credential_report").get("generated_at")))
+        except ValueError:
+            return None
+
+    @property
+    def credential_report_stale_users(self) -> list[str]:
+        """Users in the credential report but no longer in IAM (deleted, or re-created, after it was generated).
+
+        They are left out of every check: the report still lists them only because AWS serves it for 4 hours.
+        """
+        reconciled = self.credential_reconciliation
+        return reconciled.stale if reconciled is not None else []
+
+    @property
+    def credential_report_unreported_users(self) -> list[str]:
+        """Users the credential report lacks (created after it): their credentials come from per-user calls."""
+        reconciled = self.credential_reconciliation
+        return sorted(reconciled.unreported) if reconciled is not None else []
+
+    @cached_property
+    def virtual_mfa_users(self) -> frozenset[str]:
+        """Names of the users a virtual MFA device is assigned to; none when ListVirtualMFADevices was not read."""
+        if not self.status("virtual_mfa_devices").ok:
+            return frozenset()
+        devices = self.data("virtual_mfa_devices")
+        if not isinstance(devices, list):
+            return frozenset()
+        return frozenset(str(user["UserName"]) for d in devices if isinstance(d, dict)
+                         and isinstance(user := d.get("User"), dict) and user.get("UserName"))
+
+    @property
+    def credential_report_summary(self) -> str:
+        """One line for report headers: when the credential report was generated and how it was reconciled."""
+        if not self.status("credential_report").ok:
+            return self.status("credential_report").describe()
+        parts = [report_source(self.data("credential_report").get("generated_at")).removeprefix("the credential report ")]
+        if self.credential_report_stale_users:
+            parts.append("left out, no longer in IAM: " + ", ".join(self.credential_report_stale_users))
+        if self.credential_report_unreported_users:
+            parts.append("newer than the report, read through per-user calls: "
+                         + ", ".join(self.credential_report_unreported_users))
+        return "; ".join(parts)
+
+    @cached_property
     def users(self) -> dict[str, User]:
-        """GAAD users joined with credential report rows (root excluded), by name."""
+        """The IAM users (GetAccountAuthorizationDetails) with the report row that describes each, by name.
+
+        Report rows of users no longer in IAM are left out (``credential_report_stale_users``). Without
+        GetAccountAuthorizationDetails the users are the report's rows; without the report, GAAD's users.
+        """
         details = {u["UserName"]: u for u in self._gaad("users")}
-        rows: dict[str, dict] = {}
-        if self.status("credential_report").ok:
-            rows = {r["user"]: r for r in self.data("credential_report").get("rows", []) if r.get("user") != ROOT_USER}
+        reconciled = self.credential_reconciliation
+        rows = reconciled.reported if reconciled is not None else {}
         names = sorted(set(details) | set(rows))
         return {n: User(self, n, details.get(n), rows.get(n)) for n in names}
 

@@ -128,6 +128,7 @@ def environment(snapshot: Snapshot | None, version: str) -> list[tuple[str, str]
         ("Partition", snapshot.partition),
         ("Caller", snapshot.caller_arn),
         ("Data collected at", snapshot.doc["collected_at"]),
+        ("Credential report", snapshot.credential_report_summary),
         ("Snapshot", str(snapshot.path)),
         ("Snapshot SHA-256", snapshot.sha256),
         ("Suite version", version),

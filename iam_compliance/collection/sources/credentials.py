@@ -1,22 +1,26 @@
-"""Per-user credential sources: IAM user access keys and X.509 signing certificates.
+"""Per-user credential sources: the users the credential report lacks, access keys, X.509 signing certificates.
 
-Neither the credential report nor GetAccountAuthorizationDetails carries access-key ids, key
-status of inactive keys, or signing-certificate ids, so these need per-user calls. They are made
-only for the users that need them:
+AWS serves a credential report for up to 4 hours after generating it, so it can lack users created
+since. ``snapshot.credential_report.reconcile`` decides which report row describes each IAM user
+(GetAccountAuthorizationDetails); rows of users deleted since are left out (the model lists them).
 
-- users whose credential report row shows a key (certificate) slot: ``*_active`` true, or a
-  ``*_last_rotated`` date (an inactive key keeps its date while ``*_active`` says false);
-- users that GetAccountAuthorizationDetails lists but the report does not (created after it).
+- ``unreported_users``: for each user the report lacks, the calls that give what its row would say
+  (GetUser, GetLoginProfile, ListMFADevices, ListAccessKeys with GetAccessKeyLastUsed,
+  ListSigningCertificates). No call at all when the report lists every user.
+- ``access_keys`` / ``signing_certificates``: neither the report nor GetAccountAuthorizationDetails
+  carries key ids, the status of inactive keys or certificate ids, so these are listed per user, only
+  for users whose report row shows a slot (``*_active`` true, or a ``*_last_rotated`` date: an
+  inactive key keeps its date while ``*_active`` says false). Users the report lacks are taken from
+  ``unreported_users``, which listed them already.
 
 Last use of a key comes from the credential report: a key is matched to its report slot by
 creation time (``access_key_N_last_rotated`` is the key's CreateDate, to the second). Only a key
 that matches no slot, or shares its creation second with another key, costs a
-GetAccessKeyLastUsed call. The report may be up to 4 hours old, which is far below every
-last-use threshold.
+GetAccessKeyLastUsed call.
 
-Both sources are built on the credential report: when it could not be read they fail too,
-naming it, rather than report "no keys". A call that fails for one user is recorded for that
-user only (its items ERROR); other failures (network, credentials) fail the whole source.
+All are built on the credential report: when it could not be read they fail too, naming it,
+rather than report "no keys". A call that fails for one user is recorded for that user only (its
+items ERROR); other failures (network, credentials) fail the whole source.
 
 Data (``AccessKeys`` for access_keys, ``Certificates`` for signing_certificates)::
 
@@ -27,6 +31,10 @@ Data (``AccessKeys`` for access_keys, ``Certificates`` for signing_certificates)
              "LastUsed": {"status": "ok", "LastUsedDate": ..., "ServiceName": ..., "Region": ...}
                        | {"status": "error", "error": {"code": ..., "message": ...}}}]},
         "<user>": {"status": "error", "UserArn": "<arn>", "error": {"code": "AccessDenied", "message": "..."}}}}
+
+unreported_users adds, per user, ``PasswordLastUsed``, ``LoginProfile`` ({"CreateDate"} or null),
+``MFADevices``, ``AccessKeys`` (each with ``LastUsed``) and ``Certificates``; a failed user entry
+also names the ``Operation`` that failed.
 """
 
 from __future__ import annotations
@@ -40,29 +48,25 @@ from iam_compliance.collection.aws import AwsContext
 from iam_compliance.collection.declaration import DataSource
 from iam_compliance.collection.errors import DependencyUnavailable, failed
 from iam_compliance.collection.paging import IAM_PAGE_SIZE, items
-from iam_compliance.collection.pool import map_bounded
-from iam_compliance.snapshot.credential_report import ROOT_USER
-from iam_compliance.snapshot.failures import ok_entry
+from iam_compliance.snapshot.credential_report import ROOT_USER, Reconciliation, reconcile
+from iam_compliance.snapshot.failures import error_entry, failure_of, ok_entry
 from iam_compliance.timeutil import parse_timestamp
 
 SLOTS = (1, 2)  # the credential report has two columns per credential kind
 
 
-def _report_rows(ctx: AwsContext) -> dict[str, dict[str, str]]:
-    """Credential report rows by user name (root excluded); fails when the report could not be read."""
-    return {row["user"]: row for row in ctx.dependency("credential_report")["rows"] if row.get("user") != ROOT_USER}
+def _reconciled(ctx: AwsContext) -> Reconciliation:
+    """The report rows that describe current IAM users, and the users the report lacks (snapshot.credential_report).
 
-
-def _users_missing_from_report(ctx: AwsContext, rows: dict[str, dict]) -> dict[str, str]:
-    """Users (name -> ARN) created after the report was generated: their credentials are unknown to it.
-
-    Without authorization_details there is no such list: the report's users are then all there is.
+    Fails when the report could not be read. Without authorization_details there is no list of IAM users: the
+    report's rows are then taken as they are.
     """
+    rows = [row for row in ctx.dependency("credential_report")["rows"] if row.get("user") != ROOT_USER]
     try:
-        details = ctx.dependency("authorization_details")
+        users = ctx.dependency("authorization_details")["users"]
     except DependencyUnavailable:
-        return {}
-    return {u["UserName"]: u["Arn"] for u in details["users"] if u["UserName"] not in rows}
+        return Reconciliation({row["user"]: row for row in rows}, {}, [])
+    return reconcile(rows, users)
 
 
 def _shows_slot(row: dict[str, str], kind: str, slot: int) -> bool:
@@ -78,30 +82,33 @@ def _whole_second(value: datetime) -> datetime:
 
 
 def _per_user(
-    ctx: AwsContext, kind: str, field: str, fetch: Callable[[str, dict[str, str] | None], list[dict]],
+    ctx: AwsContext, kind: str, field: str, fetch: Callable[[str, dict[str, str]], list[dict]],
 ) -> dict:
-    """Call ``fetch`` for each user that needs it: ``{"users": {name: entry}}``, a failed call recorded as the entry."""
-    rows = _report_rows(ctx)
-    targets: dict[str, tuple[str, dict[str, str] | None]] = {
-        name: (row["arn"], row) for name, row in rows.items() if any(_shows_slot(row, kind, s) for s in SLOTS)}
-    targets.update({name: (arn, None) for name, arn in _users_missing_from_report(ctx, rows).items()})
+    """``{"users": {name: entry}}`` for each user whose report row shows a slot of this kind (``fetch`` lists
+    them, a failed call recorded as the entry), and for each user the report lacks (taken from the per-user
+    calls of the unreported_users source, which already listed them)."""
+    reconciled = _reconciled(ctx)
+    users: dict[str, dict] = {}
+    for name, row in sorted(reconciled.reported.items()):
+        if any(_shows_slot(row, kind, s) for s in SLOTS):
+            try:
+                users[name] = ok_entry(UserArn=row["arn"], **{field: fetch(name, row)})
+            except ClientError as exc:
+                users[name] = {**failed(exc), "UserArn": row["arn"]}
+    if reconciled.unreported:
+        live = ctx.dependency("unreported_users")["users"]
+        for name, user in sorted(reconciled.unreported.items()):
+            entry = live.get(name) or error_entry("NotCollected", "the per-user calls were not made")
+            if failure_of(entry) is not None:
+                users[name] = {**entry, "UserArn": user["Arn"]}  # the failed call and its error, as recorded there
+            elif entry.get(field):
+                users[name] = ok_entry(UserArn=user["Arn"], **{field: entry[field]})
+    return {"users": users}
 
-    def entry(name: str) -> dict:
-        arn, row = targets[name]
-        try:
-            return ok_entry(UserArn=arn, **{field: fetch(name, row)})
-        except ClientError as exc:
-            return {**failed(exc), "UserArn": arn}
 
-    names = sorted(targets)  # one call per user, a few at a time (iam_compliance.collection.pool)
-    return {"users": dict(zip(names, map_bounded(entry, names)))}
-
-
-def _report_slots(row: dict[str, str] | None) -> dict[int, datetime]:
+def _report_slots(row: dict[str, str]) -> dict[int, datetime]:
     """Creation time of the key in each report slot that has a readable date."""
     slots: dict[int, datetime] = {}
-    if row is None:
-        return slots
     for slot in SLOTS:
         try:
             slots[slot] = parse_timestamp(row[f"access_key_{slot}_last_rotated"])
@@ -120,25 +127,36 @@ def _last_used(iam: Any, key_id: str) -> dict:
     return ok_entry(**record)
 
 
+def _listed_keys(iam: Any, user_name: str) -> list[dict]:
+    """The user's keys: id, status and creation to the second (at most two, so one page; any Marker is followed)."""
+    return [{"AccessKeyId": k["AccessKeyId"], "Status": k["Status"], "CreateDate": _whole_second(k["CreateDate"])}
+            for k in items(iam, "list_access_keys", "AccessKeyMetadata", IAM_PAGE_SIZE, UserName=user_name)]
+
+
+def _listed_certificates(iam: Any, user_name: str) -> list[dict]:
+    """The user's X.509 signing certificates: id, status, upload time (the PEM body is not kept)."""
+    certificates = [
+        {"CertificateId": c["CertificateId"], "Status": c["Status"], "UploadDate": _whole_second(c["UploadDate"])}
+        for c in items(iam, "list_signing_certificates", "Certificates", IAM_PAGE_SIZE, UserName=user_name)
+    ]
+    return sorted(certificates, key=lambda c: c["CertificateId"])
+
+
 def access_keys(ctx: AwsContext) -> dict:
     """Each listed user's keys: id, status, creation, and the report slot or GetAccessKeyLastUsed record."""
     iam = ctx.client("iam")
 
-    def fetch(user_name: str, row: dict[str, str] | None) -> list[dict]:
-        # At most two keys per user, so one page; the paginator still follows any Marker.
-        listed = items(iam, "list_access_keys", "AccessKeyMetadata", IAM_PAGE_SIZE, UserName=user_name)
-        created = [_whole_second(k["CreateDate"]) for k in listed]
+    def fetch(user_name: str, row: dict[str, str]) -> list[dict]:
+        listed = _listed_keys(iam, user_name)
+        created = [k["CreateDate"] for k in listed]
         slots = _report_slots(row)
-        keys = []
-        for key, when in zip(listed, created):
-            record = {"AccessKeyId": key["AccessKeyId"], "Status": key["Status"], "CreateDate": when}
-            matches = [slot for slot, rotated in slots.items() if rotated == when]
-            if len(matches) == 1 and created.count(when) == 1:
+        for record in listed:
+            matches = [slot for slot, rotated in slots.items() if rotated == record["CreateDate"]]
+            if len(matches) == 1 and created.count(record["CreateDate"]) == 1:
                 record["ReportSlot"] = matches[0]
             else:
-                record["LastUsed"] = _last_used(iam, key["AccessKeyId"])
-            keys.append(record)
-        return sorted(keys, key=lambda k: k["AccessKeyId"])
+                record["LastUsed"] = _last_used(iam, record["AccessKeyId"])
+        return sorted(listed, key=lambda k: k["AccessKeyId"])
 
     return _per_user(ctx, "access_key", "AccessKeys", fetch)
 
@@ -146,25 +164,70 @@ def access_keys(ctx: AwsContext) -> dict:
 def signing_certificates(ctx: AwsContext) -> dict:
     """Each listed user's X.509 signing certificates: id, status, upload time (the PEM body is not kept)."""
     iam = ctx.client("iam")
+    return _per_user(ctx, "cert", "Certificates", lambda user_name, _row: _listed_certificates(iam, user_name))
 
-    def fetch(user_name: str, row: dict[str, str] | None) -> list[dict]:
-        certificates = [
-            {"CertificateId": c["CertificateId"], "Status": c["Status"], "UploadDate": _whole_second(c["UploadDate"])}
-            for c in items(iam, "list_signing_certificates", "Certificates", IAM_PAGE_SIZE, UserName=user_name)
-        ]
-        return sorted(certificates, key=lambda c: c["CertificateId"])
 
-    return _per_user(ctx, "cert", "Certificates", fetch)
+def _login_profile(iam: Any, user_name: str) -> dict | None:
+    """The user's console password (its creation time), or None when it has none."""
+    try:
+        profile = iam.get_login_profile(UserName=user_name)["LoginProfile"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "NoSuchEntity":  # IAM's answer for "no password"
+            return None
+        raise
+    return {"CreateDate": _whole_second(profile["CreateDate"])}
+
+
+def _credential_calls(iam: Any, user_name: str) -> dict:
+    """What the credential report would say about one user, from IAM's per-user calls (any failure raises)."""
+    password_last_used = iam.get_user(UserName=user_name)["User"].get("PasswordLastUsed")
+    devices = items(iam, "list_mfa_devices", "MFADevices", IAM_PAGE_SIZE, UserName=user_name)
+    keys = _listed_keys(iam, user_name)
+    for key in keys:
+        record = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["AccessKeyLastUsed"]
+        if record.get("LastUsedDate"):
+            record["LastUsedDate"] = _whole_second(record["LastUsedDate"])
+        key["LastUsed"] = ok_entry(**record)
+    return {
+        "PasswordLastUsed": _whole_second(password_last_used) if password_last_used else None,
+        "LoginProfile": _login_profile(iam, user_name),
+        "MFADevices": sorted(({"SerialNumber": d["SerialNumber"], "EnableDate": _whole_second(d["EnableDate"])}
+                              for d in devices), key=lambda d: d["SerialNumber"]),
+        "AccessKeys": sorted(keys, key=lambda k: k["AccessKeyId"]),
+        "Certificates": _listed_certificates(iam, user_name),
+    }
+
+
+def unreported_users(ctx: AwsContext) -> dict:
+    """The credential state of the users the credential report lacks (created after it was generated).
+
+    No call is made when the report lists every IAM user. A call that fails for one user is recorded for
+    that user, with the operation that failed, so that only the checks needing its credentials ERROR.
+    """
+    reconciled = _reconciled(ctx)
+    iam = ctx.client("iam")
+    users: dict[str, dict] = {}
+    for name, user in sorted(reconciled.unreported.items()):
+        try:
+            users[name] = ok_entry(UserArn=user["Arn"], **_credential_calls(iam, name))
+        except ClientError as exc:
+            users[name] = {**failed(exc), "UserArn": user["Arn"], "Operation": exc.operation_name}
+    return {"users": users}
 
 
 # Users created after the report are found in authorization_details.
 READS = ("credential_report", "authorization_details")
 
 DECLARATIONS = [
+    DataSource("unreported_users", unreported_users,
+               "Password, MFA, access keys and signing certificates of the users the credential report lacks "
+               "(created after AWS generated it).",
+               actions=("iam:GetUser", "iam:GetLoginProfile", "iam:ListMFADevices", "iam:ListAccessKeys",
+                        "iam:GetAccessKeyLastUsed", "iam:ListSigningCertificates"), reads=READS),
     DataSource("access_keys", access_keys,
                "Access keys of the users that have any: id, status, creation and last use (report slot or lookup).",
-               actions=("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed"), reads=READS),
+               actions=("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed"), reads=(*READS, "unreported_users")),
     DataSource("signing_certificates", signing_certificates,
                "X.509 signing certificates of the users that have any: id, status and upload time.",
-               actions=("iam:ListSigningCertificates",), reads=READS),
+               actions=("iam:ListSigningCertificates",), reads=(*READS, "unreported_users")),
 ]

@@ -122,7 +122,7 @@ class MotoAccount(RegionalResources):
         self,
         name: str,
         *,
-        age_days: int = 400,
+        age_days: float = 400,
         password: bool = False,
         password_last_used_days: int | None = None,
         password_changed_days: int | None = None,

@@ -1,6 +1,6 @@
 """Patches that give moto the IAM behaviour real AWS has and moto lacks (see shared moto notes).
 
-- the credential report: a ``<root_account>`` row, the AWS values for users without a
+- the credential report: its generation time (moto's is a constant of 2015), a ``<root_account>`` row, the AWS values for users without a
   password (``N/A``), key last-used region/service and signing-certificate upload dates, and
   (when a seeder dates the report) none of the keys and users created after it;
 - GetAccountSummary: the root flags (MFA, access keys, signing certificates, password);
@@ -148,6 +148,18 @@ def credential_report(backend: IAMBackend) -> str:
     return "".join(lines)
 
 
+def _with_generation_time(original: Any) -> Any:
+    """GetCredentialReport's GeneratedTime: when the seeder dated the report, else now (moto says 2015-02-02)."""
+
+    def handler(self: IamResponse) -> Any:
+        result = original(self)
+        generated = REPORT_TIMES.get(self.backend.account_id) or datetime.now(timezone.utc).replace(microsecond=0)
+        result.result["GeneratedTime"] = generated.replace(tzinfo=timezone.utc) if generated.tzinfo is None else generated
+        return result
+
+    return handler
+
+
 def _summary_with_root(original: Any) -> property:
     def summary_map(self: AccountSummary) -> dict:
         summary = dict(original.fget(self))
@@ -189,6 +201,8 @@ def moto_gaps() -> Iterator[None]:
     """Apply every patch for the duration of the block."""
     with contextlib.ExitStack() as stack:
         stack.enter_context(mock.patch.object(IAMBackend, "get_credential_report", credential_report))
+        stack.enter_context(mock.patch.object(
+            IamResponse, "get_credential_report", _with_generation_time(IamResponse.get_credential_report)))
         stack.enter_context(
             mock.patch.object(AccountSummary, "summary_map", _summary_with_root(AccountSummary.summary_map))
         )
