@@ -31,8 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
 
 
-def seed(account: MotoAccount, users: int) -> None:
-    """A realistic mix: half with console passwords, a third with keys, some inline policies, 50 groups."""
+def seed(account: MotoAccount, users: int, roles: int | None = None) -> None:
+    """A realistic mix: half with console passwords, a third with keys, some inline policies, 50 groups;
+    ``roles`` roles (default: one per ten users)."""
     backend = account.backend
     account.root(Root(password_last_used_days=200))
     for g in range(50):
@@ -49,7 +50,7 @@ def seed(account: MotoAccount, users: int) -> None:
         if n % 7 == 0:
             backend.put_user_policy(name, "inline", POLICY)
         backend.add_user_to_group(f"group-{n % 50:02d}", name)
-    for n in range(users // 10):
+    for n in range(users // 10 if roles is None else roles):
         account.role(f"role-{n:04d}", age_days=100, last_used_days=n % 150 or None)
     account.generate_credential_report()
 

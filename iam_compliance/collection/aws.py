@@ -15,10 +15,11 @@ from iam_compliance import __version__
 from iam_compliance.collection.errors import CollectionError, DependencyUnavailable
 from iam_compliance.snapshot.failures import failure_of
 
-# Standard retry mode backs off on throttling; a source that is still throttled after this
-# many attempts is recorded as failed and its checks ERROR. The timeouts come from CollectOptions.
+# Adaptive retry mode backs off on throttling and then paces the client's requests (the per-entity
+# calls run concurrently); a source that is still throttled after this many attempts is recorded
+# as failed and its checks ERROR. The timeouts come from CollectOptions.
 CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 8},
+    retries={"mode": "adaptive", "max_attempts": 8},
     user_agent_extra=f"iam-compliance/{__version__}",
 )
 

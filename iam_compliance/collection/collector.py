@@ -8,6 +8,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from iam_compliance import __version__
+from iam_compliance.collection import progress
 from iam_compliance.collection.aws import AwsContext, CollectOptions
 from iam_compliance.collection.declaration import DataSource, ordered
 from iam_compliance.collection.errors import CollectionError, describe_error, failed
@@ -64,7 +65,8 @@ def collect(
     for source in plan:
         reading = ctx.reading(source.name, {name: by_name[name].as_dependency for name in source.reads})
         try:
-            doc["sources"][source.name] = ok_entry(data=json_safe(source.fetch(reading)))
+            with progress.source(source.name):  # per-entity calls show their progress under this name
+                doc["sources"][source.name] = ok_entry(data=json_safe(source.fetch(reading)))
         except Exception as exc:  # noqa: BLE001 - any failure must fail closed, never look like "no data"
             doc["sources"][source.name] = failed(exc)
     return doc

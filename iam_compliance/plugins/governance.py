@@ -35,6 +35,7 @@ from iam_compliance.results.drift import DRIFT_KEY, Drift, classify
 from iam_compliance.results.findings import FindingsFileError
 from iam_compliance.results.gating import Gate, decide
 from iam_compliance.results.log import shared_log
+from iam_compliance.results.stream import write_json_streaming
 from iam_compliance.results.record import is_check_report
 from iam_compliance.results.scope import SCOPE_KEY, STATUS_KEY, RunStatus, run_status, run_verdict
 from iam_compliance.results.waivers import (
@@ -184,7 +185,7 @@ class GovernanceReporter:
             run_id=folders.run_id if folders is not None else "",
         )
         self._junit_properties(doc)
-        write_json_atomic(doc, staged(config, self.path))
+        write_json_streaming(doc, "findings", staged(config, self.path))  # one record per line
         if self.ocsf_path is not None:
             write_json_atomic(ocsf.events(doc, records), staged(config, self.ocsf_path))
 

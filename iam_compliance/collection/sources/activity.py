@@ -41,6 +41,7 @@ from iam_compliance.collection.aws import AwsContext
 from iam_compliance.collection.declaration import DataSource
 from iam_compliance.collection.errors import failed
 from iam_compliance.collection.paging import MarkerGuard
+from iam_compliance.collection.pool import map_bounded
 from iam_compliance.snapshot.failures import error_entry, ok_entry
 
 GRANULARITY = "SERVICE_LEVEL"
@@ -144,7 +145,8 @@ def run_jobs(iam: Any, arns: list[str], polling: Polling, timeout: float | None 
     entries: dict[str, dict] = {}
     with ThreadPoolExecutor(max_workers=polling.workers) as pool:
         pending: list[Job] = []
-        for arn, started in zip(arns, pool.map(lambda arn: _start(iam, arn, deadline, timeout), arns)):
+        for arn, started in zip(arns, map_bounded(lambda arn: _start(iam, arn, deadline, timeout), arns,
+                                                  polling.workers)):
             if isinstance(started, Job):
                 pending.append(started)
             else:
