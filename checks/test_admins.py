@@ -120,7 +120,7 @@ def test_admin_user_mfa_enabled(iam_user: User) -> None:
         keys = len(credentials.active_access_key_slots)
         access = "a console password" if credentials.password_enabled else "no console password"
         raise Finding(
-            f"Administrator {iam_user.name} has no MFA device (credential report mfa_active=false; the user has "
+            f"Administrator {iam_user.name} has no MFA device ({credentials.source}: mfa_active=false; the user has "
             f"{access} and {keys} active access key{'' if keys == 1 else 's'}). "
             f"It is an administrator through {verdict_how(verdict)}.",
             evidence={"mfa_active": False, "admin_through": [ref.describe() for ref in verdict.granted_by]},

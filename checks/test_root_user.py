@@ -12,7 +12,7 @@ from iam_compliance.model.iam import (
     CREDENTIAL_SLOTS, Account, BadData, CannotEvaluate, CredentialRow, CredentialUse, SlotKind,
 )
 from iam_compliance.settings import Settings
-from iam_compliance.timeutil import age_days, short_date
+from iam_compliance.timeutil import age_days, older_than, short_date
 
 NOUNS: dict[SlotKind, str] = {"access_key": "access key", "cert": "signing certificate"}
 SUMMARY_KEYS: dict[SlotKind, str] = {"access_key": "AccountAccessKeysPresent", "cert": "AccountSigningCertificatesPresent"}
@@ -157,7 +157,7 @@ def test_root_access_keys_rotated(account: Account, slot: int, settings: Setting
     limit = settings.root.access_key_max_age_days
     created = root.last_rotated("access_key", slot, f"root access key {slot} is active")
     age = age_days(created, collected_at)
-    if age > limit:
+    if older_than(created, collected_at, limit):
         raise Finding(
             f"The root user of account {account.id} has an active access key (slot {slot} of {root.source}) "
             f"created {age} days ago on {short_date(created)}; the limit is {limit} days, and root should have "
@@ -207,7 +207,7 @@ def test_root_signing_certificates_rotated(account: Account, settings: Settings,
     limit = settings.root.signing_certificate_max_age_days
     uploaded = {slot: root.last_rotated("cert", slot, f"root signing certificate {slot} is active") for slot in slots}
     ages = {slot: age_days(when, collected_at) for slot, when in uploaded.items()}
-    old = {slot: age for slot, age in ages.items() if age > limit}
+    old = {slot: age for slot, age in ages.items() if older_than(uploaded[slot], collected_at, limit)}
     if old:
         details = "; ".join(f"certificate {slot} uploaded {age} days ago on {short_date(uploaded[slot])}"
                             for slot, age in old.items())
@@ -336,7 +336,7 @@ def test_root_password_rotated(account: Account, settings: Settings, collected_a
         )
     limit = settings.root.password_max_age_days
     age = age_days(changed, collected_at)
-    if age > limit:
+    if older_than(changed, collected_at, limit):
         raise Finding(
             f"The root password of account {account.id} was last changed {age} days ago on {short_date(changed)} "
             f"(attested in root.password_last_changed); the limit is {limit} days.",
@@ -360,8 +360,8 @@ def test_root_not_recently_used(account: Account, settings: Settings, collected_
 
     The last use is the latest of the credential report's password_last_used and
     access_key_N_last_used_date (values such as no_information or N/A mean no recorded use).
-    Fails when that is fewer than ``root.min_days_since_last_use`` days ago; exactly that many days
-    passes. CIS gives no number; 90 days follows ScoutSuite and Steampipe. Security Hub IAM.20 (low) is
+    Fails unless that is older than ``root.min_days_since_last_use`` days (more than N x 24 h, the
+    convention of ``iam_compliance.timeutil``); a use exactly that long ago is within the window. CIS gives no number; 90 days follows ScoutSuite and Steampipe. Security Hub IAM.20 (low) is
     retired; the reference is kept, marked retired, for accounts that still report it.
     """
     root = account.root_credentials
@@ -372,7 +372,7 @@ def test_root_not_recently_used(account: Account, settings: Settings, collected_
     last = latest.when
     window = settings.root.min_days_since_last_use
     age = max(age_days(last, collected_at), 0)  # a clock a little ahead of the audit still means "just used"
-    if age < window:
+    if not older_than(last, collected_at, window):
         raise Finding(
             f"The root user of account {account.id} was used {age} days ago, on {short_date(last)}, through its "
             f"{_root_credential(latest)} ({latest.column} in {root.source}); root should not have been used "

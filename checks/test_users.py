@@ -87,7 +87,7 @@ def test_user_console_mfa_enabled(iam_user: User) -> None:
     if not credentials.mfa_active:
         raise Finding(
             f"User {iam_user.name} can sign in to the console with a password but has no MFA device "
-            "(credential report: password_enabled=true, mfa_active=false).",
+            f"({credentials.source}: password_enabled=true, mfa_active=false).",
             evidence={"password_enabled": True, "mfa_active": False},
             remediation=remediation.enable_virtual_mfa(iam_user),
         )
@@ -123,7 +123,7 @@ def test_user_at_most_one_access_key(iam_user: User, settings: Settings) -> None
     if len(active) > 1:
         raise Finding(
             f"User {iam_user.name} has {len(active)} active access keys "
-            f"(credential report slots {', '.join(map(str, active))} active).",
+            f"({iam_user.credentials.source}: key slots {', '.join(map(str, active))} active).",
             evidence={"active_key_slots": active},
             remediation=_delete_all_keys_but_one(iam_user, active_only=True),
         )
@@ -224,7 +224,7 @@ def test_user_mfa_enabled(iam_user: User, settings: Settings) -> None:
                     "(user_console_mfa_enabled); set users.mfa_scope: all to require it for every user.")
     if not iam_user.credentials.mfa_active:
         raise Finding(
-            f"User {iam_user.name} has no MFA device (credential report: mfa_active=false); "
+            f"User {iam_user.name} has no MFA device ({iam_user.credentials.source}: mfa_active=false); "
             "users.mfa_scope is all, so every user needs one.",
             evidence={"mfa_active": False, "password_enabled": iam_user.credentials.password_enabled},
             remediation=remediation.enable_virtual_mfa(iam_user),
@@ -474,7 +474,7 @@ def test_user_no_access_keys_from_initial_setup(iam_user: User) -> None:
         raise Finding(
             f"User {iam_user.name} has a console password and {len(unused)} active access "
             f"key{'s' if len(unused) > 1 else ''} that {'were' if len(unused) > 1 else 'was'} never used "
-            f"(credential report {created}); keys should be created only when a user needs them.",
+            f"({credentials.source}: {created}); keys should be created only when a user needs them.",
             evidence={"password_enabled": True, "unused_active_key_slots": unused},
             remediation=_delete_never_used_keys(iam_user, len(unused)),
         )

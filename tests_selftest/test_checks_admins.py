@@ -2,6 +2,7 @@
 
 from iam_compliance.simulated.moto_account import Key
 from iam_compliance.simulated.moto_account.builder import allow, service_trust
+from tests_selftest.harness import mask_report_time
 
 ACCOUNT = "123456789012"
 ADMIN_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -106,8 +107,8 @@ def test_admin_user_mfa_enabled(aws, audit):
 
     assert result.outcome("admin_user_mfa_enabled", "alice") == "passed"
     assert result.outcome("admin_user_mfa_enabled", "carol") == "failed"
-    assert result.message("admin_user_mfa_enabled", "carol").startswith(
-        "Administrator carol has no MFA device (credential report mfa_active=false; the user has a console password "
+    assert mask_report_time(result.message("admin_user_mfa_enabled", "carol")).startswith(
+        "Administrator carol has no MFA device (the credential report: mfa_active=false; the user has a console password "
         "and 0 active access keys). It is an administrator through inline policy admin-with-mfa via group mfa-admins, "
         "statement 1, only when conditions on aws:MultiFactorAuthPresent hold."
     )

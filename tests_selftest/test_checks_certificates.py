@@ -188,16 +188,15 @@ def test_acm_certificate_renewed_without_certificates_is_not_applicable(aws, aud
     )
 
 
-def test_elb_certificate_not_expiring_reports_a_damaged_snapshot_region(aws, pytester, tmp_path):
+def test_elb_certificate_not_expiring_refuses_a_damaged_snapshot_region(aws, pytester, tmp_path):
+    """A region whose load balancer data lacks a container is refused on load (exit 4), never read as "none"."""
     fine = aws.server_certificate("www-fine", expires_in_days=200)
     aws.classic_load_balancer("us-east-1", "www", {443: fine})
     doc = collect(moto_session(), TWO_REGIONS)
     doc["sources"]["load_balancers"]["data"]["regions"]["eu-west-1"]["data"] = {"classic": [{"Listeners": "<b>x</b>"}]}
     result = audit_snapshot(pytester, tmp_path, doc, ["elb_certificate_not_expiring"])
-    assert result.outcome("elb_certificate_not_expiring", "us-east-1/www-fine") == "passed"
-    assert result.outcome("elb_certificate_not_expiring", "eu-west-1/unavailable") == "error"
-    assert result.message("elb_certificate_not_expiring", "eu-west-1/unavailable").startswith(
-        "Data source 'load_balancers' has unreadable data for region eu-west-1 (")
+    assert result.exit_code == 4
+    assert not result.results.items
 
 
 def test_certificate_days_left_boundaries(aws, audit):

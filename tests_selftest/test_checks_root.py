@@ -13,6 +13,7 @@ from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT
 from iam_compliance.snapshot.credential_report import ROOT_USER
 from iam_compliance.simulated.moto_account import Key, Root
 from iam_compliance.timeutil import parse_timestamp, short_date, utc_now
+from tests_selftest.clock import SECOND, exact_collection_clock  # noqa: F401 - autouse fixture: exact ages
 from tests_selftest import stale_report
 from tests_selftest.harness import audit_snapshot, collect_snapshot
 
@@ -324,8 +325,11 @@ def test_root_password_rotated_change_after_the_snapshot(aws, audit_edited):
     aws.root(Root())
     collected = utc_now() - timedelta(days=10)
     changed = short_date(collected + timedelta(days=3))
-    result = audit_edited(lambda doc: doc.update(collected_at=collected.isoformat()), "root_password_rotated",
-                          args=["--set", f"root.password_last_changed={changed}"])
+
+    def backdate(doc: dict) -> None:
+        doc["collected_at"] = doc["sources"]["credential_report"]["data"]["generated_at"] = collected.isoformat()
+
+    result = audit_edited(backdate, "root_password_rotated", args=["--set", f"root.password_last_changed={changed}"])
     assert result.outcome("root_password_rotated", ACCOUNT) == "error"
     assert result.message("root_password_rotated", ACCOUNT) == (
         f"Could not evaluate: The attested root password change (root.password_last_changed {changed}) is after "
@@ -347,9 +351,14 @@ def test_root_not_recently_used(aws, audit):
         "the last 90 days."
     )
 
+    # "No use in the last 90 days" means the last use is more than 90 x 24 h ago: exactly 90 days is within.
     aws.root(Root(password_last_used_days=90, keys=[Key(last_used_days=120)]))
     result = audit("root_not_recently_used")
-    assert result.outcome("root_not_recently_used", ACCOUNT) == "passed"  # exactly at the window
+    assert result.outcome("root_not_recently_used", ACCOUNT) == "failed"
+
+    aws.root(Root(password_last_used_days=90 + SECOND, keys=[Key(last_used_days=120)]))
+    result = audit("root_not_recently_used")
+    assert result.outcome("root_not_recently_used", ACCOUNT) == "passed"
 
 
 def test_root_not_recently_used_names_the_latest_credential(aws, audit):
@@ -380,9 +389,14 @@ def test_root_not_recently_used_report_values(aws, audit_edited):
 # --- every credential-report check -----------------------------------------------------------
 
 
-def test_missing_root_row_is_an_error(aws, audit):
-    aws.user("alice", password=True)  # a report with users but no <root_account> row
-    result = audit(*ROOT_CHECKS)
+def test_missing_root_row_is_an_error(aws, audit_edited):
+    aws.user("alice", password=True)
+
+    def drop_root_row(doc: dict) -> None:  # a report with users but no <root_account> row
+        report = doc["sources"]["credential_report"]["data"]
+        report["rows"] = [row for row in report["rows"] if row["user"] != "<root_account>"]
+
+    result = audit_edited(drop_root_row, *ROOT_CHECKS)
     for check_id, entity in REPORT_CHECKS:
         assert result.outcome(check_id, entity) == "error"
         assert result.message(check_id, entity) == "Could not evaluate: The credential report has no <root_account> row."

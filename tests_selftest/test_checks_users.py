@@ -7,7 +7,7 @@ from typing import Any, Callable
 from iam_compliance.collection.aws import CollectOptions
 from iam_compliance.collection.collector import collect
 from iam_compliance.simulated.moto_account import Key
-from tests_selftest.harness import audit_snapshot, moto_session
+from tests_selftest.harness import audit_snapshot, mask_report_time, moto_session
 from tests_selftest.clock import SECOND, exact_collection_clock  # noqa: F401 - autouse fixture: exact ages
 
 ACCOUNT = "123456789012"
@@ -49,8 +49,8 @@ def test_user_at_most_one_access_key(aws, audit):
     assert result.outcome("user_at_most_one_access_key", "no-keys") == "passed"
     assert result.outcome("user_at_most_one_access_key", "one-active-one-inactive") == "passed"
     assert result.outcome("user_at_most_one_access_key", "two-active") == "failed"
-    assert result.message("user_at_most_one_access_key", "two-active").startswith(
-        "User two-active has 2 active access keys (credential report slots 1, 2 active)."
+    assert mask_report_time(result.message("user_at_most_one_access_key", "two-active")).startswith(
+        "User two-active has 2 active access keys (the credential report: key slots 1, 2 active)."
     )
 
 
@@ -173,8 +173,8 @@ def test_user_mfa_enabled(aws, audit):
     assert result.outcome("user_mfa_enabled", "console-with-mfa") == "passed"
     assert result.outcome("user_mfa_enabled", "keys-with-mfa") == "passed"
     assert result.outcome("user_mfa_enabled", "keys-without-mfa") == "failed"
-    assert result.message("user_mfa_enabled", "keys-without-mfa").startswith(
-        "User keys-without-mfa has no MFA device (credential report: mfa_active=false); "
+    assert mask_report_time(result.message("user_mfa_enabled", "keys-without-mfa")).startswith(
+        "User keys-without-mfa has no MFA device (the credential report: mfa_active=false); "
         "users.mfa_scope is all, so every user needs one.\nFix: aws iam create-virtual-mfa-device "
         "--virtual-mfa-device-name keys-without-mfa --outfile keys-without-mfa-mfa.png --bootstrap-method QRCodePNG\n"
         "aws iam enable-mfa-device --user-name keys-without-mfa --serial-number "
@@ -377,15 +377,15 @@ def test_user_no_access_keys_from_initial_setup(aws, audit):
     aws.user("console-key-used", password=True, keys=[Key(age_days=100, last_used_days=1)])
     aws.user("console-no-keys", password=True)
     aws.user("console-inactive-unused", password=True, keys=[Key(age_days=100, active=False)])
-    aws.user("console-key-unused", password=True, keys=[Key(age_days=400, last_used_days=2), Key(age_days=400)])
+    aws.user("console-key-unused", password=True, keys=[Key(age_days=401, last_used_days=2), Key(age_days=400)])
     aws.user("machine-key-unused", keys=[Key(age_days=400)])
     result = audit("user_no_access_keys_from_initial_setup")
     for user in ("console-key-used", "console-no-keys", "console-inactive-unused"):
         assert result.outcome("user_no_access_keys_from_initial_setup", user) == "passed", user
     assert result.outcome("user_no_access_keys_from_initial_setup", "console-key-unused") == "failed"
-    assert result.message("user_no_access_keys_from_initial_setup", "console-key-unused").startswith(
+    assert mask_report_time(result.message("user_no_access_keys_from_initial_setup", "console-key-unused")).startswith(
         "User console-key-unused has a console password and 1 active access key that was never used "
-        f"(credential report slot 2 created {aws.ago(400):%Y-%m-%d}); keys should be created only when a user "
+        f"(the credential report: slot 2 created {aws.ago(400):%Y-%m-%d}); keys should be created only when a user "
         "needs them.\nFix: aws iam delete-access-key --user-name console-key-unused --access-key-id "
         f"{key_item(aws, 'console-key-unused', 1).split('/')[1]}"
     )

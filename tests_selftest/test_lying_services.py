@@ -133,7 +133,7 @@ def test_timeouts_come_from_the_options(aws):
     ctx = AwsContext(session=moto_session(), options=CollectOptions(connect_timeout=3, read_timeout=7))
     config = ctx.client("iam").meta.config
     assert (config.connect_timeout, config.read_timeout) == (3, 7)
-    assert config.retries["mode"] == "standard"
+    assert config.retries["mode"] == "adaptive"
 
 
 @pytest.fixture
