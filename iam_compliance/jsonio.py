@@ -15,7 +15,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TextIO
 
 # No value in any file the suite reads needs more digits than this (a 12-digit account id, a count).
 MAX_NUMBER_DIGITS = 40
@@ -155,24 +155,31 @@ def dumps(doc: Any, indent: int = 2) -> str:
     return json.dumps(doc, indent=indent, sort_keys=False, ensure_ascii=False) + "\n"
 
 
-def write_text_atomic(text: str, path: Path, mode: int | None = None) -> Path:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``.
-
-    ``mode`` (e.g. 0o600) is set before any content is written.
-    """
+def write_atomic(path: Path, write: Callable[[TextIO], None], mode: int | None = None) -> Path:
+    """Let ``write`` fill a temporary file beside ``path``, then rename it over ``path``: readers see the
+    old file or the whole new one, never part of it. ``mode`` (e.g. 0o600) is set before any content."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
     try:
         if mode is not None:
             os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20) as handle:
+            write(handle)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_text_atomic(text: str, path: Path, mode: int | None = None) -> Path:
+    """Write ``text`` to ``path`` atomically (see ``write_atomic``)."""
+
+    def write(handle: TextIO) -> None:
+        handle.write(text)
+
+    return write_atomic(path, write, mode)
 
 
 def write_json_atomic(doc: Any, path: Path, mode: int | None = None) -> Path:

@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 
 from iam_compliance import frameworks
-from iam_compliance.controls import Reference
+from iam_compliance.controls import CheckFacts, Reference
 from iam_compliance.frameworks import Requirement
 from iam_compliance.model.iam import Snapshot
 from iam_compliance.rendering import html, overview, scores, svg
 from iam_compliance.results.drift import Drift
-from iam_compliance.results.log import ResultLog
+from iam_compliance.results.log import ControlSummary, ResultLog
 from iam_compliance.results.record import ItemRecord
 from iam_compliance.results.scope import RunScope, RunStatus, SettingInForce
 from iam_compliance.results.waivers import Waiver, waiver_statuses
@@ -529,3 +529,21 @@ def test_demo_report_is_simulated_self_contained_and_prints_to_a_short_pdf(tmp_p
     assert stopped.returncode == 1, stopped.stdout[-3000:]
     written = next((tmp_path / "stopped").rglob("compliance.html"))
     assert banner(written.read_text(encoding="utf-8")).startswith("Simulated Incomplete: interrupted")
+
+
+def test_requirement_met_under_changed_settings_is_not_verified():
+    """With password_policy.min_length relaxed to 8, a passing length check does not meet CIS v5.0 1.7's 14."""
+    reference = Reference("cis-v5.0", "1.7")
+    facts = CheckFacts("password_policy_min_length", "medium", "Passwords are long", (reference,), "")
+    summary = ControlSummary("password_policy_min_length", "Passwords are long", "medium", (reference,))
+    summary.counts["passed"] = 1
+    unchanged = scores.framework_score("cis-v5.0", [facts], [summary])
+    assert next(r for r in unchanged.rows if r.id == "1.7").status == scores.MET
+
+    relaxed = scores.framework_score("cis-v5.0", [facts], [summary],
+                                     {"password_policy_min_length": ["password_policy.min_length=8"]})
+    row = next(r for r in relaxed.rows if r.id == "1.7")
+    assert row.status == scores.SETTINGS_CHANGED
+    assert row.reason == "checked with settings changed from the defaults: password_policy.min_length=8"
+    assert relaxed.count(scores.MET) == 0
+    assert "1 not verified (settings changed)" in relaxed.sentence

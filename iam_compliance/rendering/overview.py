@@ -160,13 +160,22 @@ def charts(report: ReportInput, controls: list[ControlSummary], frameworks: list
     if frameworks:
         rows = [(FRAMEWORK_TABLE[f.key].label if f.key in FRAMEWORK_TABLE else f.key,
                  [svg.Part(scores.STATUS_WORDS[s], f.count(s), s) for s in
-                  (scores.MET, scores.NOT_MET, scores.UNKNOWN, scores.NOT_IN_SCOPE, scores.NOT_AUTOMATED)],
+                  (scores.MET, scores.NOT_MET, scores.UNKNOWN, scores.SETTINGS_CHANGED, scores.NOT_IN_SCOPE,
+                   scores.NOT_AUTOMATED)],
                  f"{f.count(scores.MET)} of {f.total} met") for f in frameworks]
         pictures.append(("Requirements met per framework", svg.score_bars("Requirements met per framework", rows)))
     if report.drift is not None:
         pictures.append(("Findings against the baseline", svg.bar_chart(
             "Findings against the baseline", [svg.Part(name.capitalize(), len(ids), name) for name, ids in report.drift.groups()])))
     return [(caption, Markup(picture)) for caption, picture in pictures]
+
+
+def changed_settings_by_check(scope: RunScope | None) -> dict[str, list[str]]:
+    """Each check's settings in force that differ from the defaults ("key=value")."""
+    if scope is None:
+        return {}
+    changed = {s.key: f"{s.key}={setting_text(s.value)}" for s in scope.settings_changed()}
+    return {check: [changed[key] for key in keys if key in changed] for check, keys in scope.check_settings.items()}
 
 
 def waiver_rows(statuses: list[WaiverStatus]) -> list[dict[str, Any]]:
@@ -180,7 +189,8 @@ def waiver_rows(statuses: list[WaiverStatus]) -> list[dict[str, Any]]:
 
 def context(report: ReportInput, controls: list[ControlSummary]) -> dict[str, Any]:
     snapshot, scope = report.snapshot, report.scope
-    frameworks = scores.framework_scores(report.catalogue or scores.catalogue_of(controls), controls)
+    frameworks = scores.framework_scores(report.catalogue or scores.catalogue_of(controls), controls,
+                                         changed_settings_by_check(scope))
     states = {c.check_id: scores.control_state(c) for c in controls}
     run = set(states)
     not_run = sorted((f for f in report.catalogue if f.check_id not in run), key=lambda f: f.check_id)

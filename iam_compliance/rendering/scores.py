@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from iam_compliance.controls import FRAMEWORK_TABLE, CheckFacts, Reference
 from iam_compliance.frameworks import Requirement, requirement as find_requirement, requirements
@@ -24,9 +24,10 @@ CONTROL_STATE_WORDS = {FAILING: "Failing", ERROR: "Could not evaluate", CLEAN: "
                        NOT_APPLICABLE: "Not applicable", NOT_RUN: "Not in this run"}
 
 # Requirement statuses, in the order the report counts them.
-MET, NOT_MET, UNKNOWN, NOT_AUTOMATED, NOT_IN_SCOPE, RETIRED = (
-    "met", "not-met", "error", "not-automated", "not-in-scope", "retired")
-STATUS_WORDS = {MET: "Met", NOT_MET: "Not met", UNKNOWN: "Could not evaluate", NOT_AUTOMATED: "Not automated",
+MET, NOT_MET, UNKNOWN, SETTINGS_CHANGED, NOT_AUTOMATED, NOT_IN_SCOPE, RETIRED = (
+    "met", "not-met", "error", "settings-changed", "not-automated", "not-in-scope", "retired")
+STATUS_WORDS = {MET: "Met", NOT_MET: "Not met", UNKNOWN: "Could not evaluate",
+                SETTINGS_CHANGED: "Not verified (settings changed)", NOT_AUTOMATED: "Not automated",
                 NOT_IN_SCOPE: "Not in this run", RETIRED: "Retired"}
 
 # The frameworks scored per requirement, and what their scope is called.
@@ -76,7 +77,8 @@ class FrameworkScore:
     @property
     def sentence(self) -> str:
         """"CIS v5.0 IAM section: 14 of 21 requirements met", with what the rest are."""
-        rest = [f"{self.count(s):,} {STATUS_WORDS[s].lower()}" for s in (NOT_MET, UNKNOWN, NOT_IN_SCOPE, NOT_AUTOMATED)
+        rest = [f"{self.count(s):,} {STATUS_WORDS[s].lower()}"
+                for s in (NOT_MET, UNKNOWN, SETTINGS_CHANGED, NOT_IN_SCOPE, NOT_AUTOMATED)
                 if self.count(s)]
         text = f"{self.scope}: {self.count(MET):,} of {self.total:,} requirement{'s' if self.total != 1 else ''} met"
         return text + (f" ({', '.join(rest)})" if rest else "")
@@ -108,8 +110,14 @@ def _status(entry: Requirement | None, states: dict[str, str], waived: set[str])
     return MET, f"with accepted risks: waived findings in {', '.join(accepted)}" if accepted else ""
 
 
-def framework_score(key: str, catalogue: Iterable[CheckFacts], controls_run: Iterable[ControlSummary]) -> FrameworkScore:
-    """The framework's requirements with their status, from the table and the references of every check."""
+def framework_score(key: str, catalogue: Iterable[CheckFacts], controls_run: Iterable[ControlSummary],
+                    changed: Mapping[str, list[str]] | None = None) -> FrameworkScore:
+    """The framework's requirements with their status, from the table and the references of every check.
+
+    ``changed`` maps a check to the settings it read that differ from the defaults: a requirement those
+    checks would meet is not verified, since the framework's own threshold was not the one applied.
+    """
+    changed = changed or {}
     controls_run = list(controls_run)
     states = {c.check_id: control_state(c) for c in controls_run}
     waived = {c.check_id for c in controls_run if c.counts["waived"]}
@@ -126,15 +134,19 @@ def framework_score(key: str, catalogue: Iterable[CheckFacts], controls_run: Ite
         entry = find_requirement(Reference(key, identifier))
         checks = deciding.get(identifier, {})
         status, reason = _status(entry, checks, waived)
+        relaxed = sorted({key for check in checks for key in changed.get(check, [])})
+        if status == MET and relaxed:
+            status, reason = SETTINGS_CHANGED, f"checked with settings changed from the defaults: {', '.join(relaxed)}"
         score.rows.append(RequirementRow(identifier, entry.title if entry else "", entry.glossary if entry else "",
                                          status, reason,
                                          tuple(sorted(checks.items()))))
     return score
 
 
-def framework_scores(catalogue: Iterable[CheckFacts], controls_run: Iterable[ControlSummary]) -> list[FrameworkScore]:
+def framework_scores(catalogue: Iterable[CheckFacts], controls_run: Iterable[ControlSummary],
+                     changed: Mapping[str, list[str]] | None = None) -> list[FrameworkScore]:
     catalogue, controls_run = list(catalogue), list(controls_run)
-    scores = [framework_score(key, catalogue, controls_run) for key in SCORED]
+    scores = [framework_score(key, catalogue, controls_run, changed) for key in SCORED]
     return [score for score in scores if score.rows]
 
 

@@ -16,7 +16,7 @@ from itertools import count
 FILLS = {
     "critical": "#5c0000", "high": "#c62828", "medium": "#ef6c00", "low": "#f4c542", "informational": "#b0bec5",
     "failing": "#b71c1c", "error": "#f39c12", "clean": "#2e7d32", "not-applicable": "#d5dadd",
-    "met": "#2e7d32", "not-met": "#b71c1c", "not-automated": "#d5dadd", "not-in-scope": "#ffffff",
+    "met": "#2e7d32", "not-met": "#b71c1c", "settings-changed": "#f9a825", "not-automated": "#d5dadd", "not-in-scope": "#ffffff",
     "retired": "#eeeeee", "waived": "#6a5acd",
     "new": "#b71c1c", "known": "#ef6c00", "resolved": "#2e7d32", "unverified": "#f4c542",
 }

@@ -10,10 +10,10 @@ written compactly by the C encoder on a line of its own: the same JSON value, re
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import IO, Any, Mapping
+
+from iam_compliance.jsonio import write_atomic
 
 _INDENTED = json.JSONEncoder(indent=2, ensure_ascii=False)
 _COMPACT = json.JSONEncoder(ensure_ascii=False)  # the C encoder: indent=None
@@ -45,16 +45,4 @@ def write_json_streaming(doc: Mapping[str, Any], streamed: str, path: Path, mode
 
     ``doc[streamed]`` may be any iterable (a generator keeps even the records out of memory).
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        if mode is not None:
-            os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20) as handle:
-            _write_stream(handle, doc, streamed)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, lambda handle: _write_stream(handle, doc, streamed), mode)
