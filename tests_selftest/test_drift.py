@@ -113,10 +113,12 @@ def test_previous_output_as_baseline_is_read_before_it_is_replaced(pytester, tmp
 
 
 @pytest.mark.parametrize("content, message", [
-    ('{"format": "iam-compliance-findings",\n "version": 1,\n "findings": [}', "line 3: not valid JSON"),
+    ('{"format": "iam-compliance-findings",\n "version": 1,\n "findings": [}', "not valid JSON: * at line 3, column *"),
     ('{"findings": []}', "is not a findings file of this suite"),
     ('{"format": "iam-compliance-findings", "version": 1}', "has findings format version 1"),
-], ids=["bad-json", "other-format", "other-version"])
+    ('{"format": "iam-compliance-findings", "n": ' + "9" * 5000 + "}", "numbers are limited to 40 digits"),
+    ("[" * 100_000 + "]" * 100_000, "nests arrays or objects more than 32 levels deep"),
+], ids=["bad-json", "other-format", "other-version", "huge-number", "deep-nesting"])
 def test_bad_baseline_is_a_usage_error(pytester, tmp_path, content, message):
     baseline = tmp_path / "baseline.json"
     baseline.write_text(content)

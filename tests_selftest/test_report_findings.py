@@ -175,7 +175,7 @@ def test_xdist_run_writes_the_same_records(pytester, tmp_path):
 def test_bad_baseline_file_is_refused_with_its_line(tmp_path):
     path = tmp_path / "findings.json"
     path.write_text('{\n "format": "iam-compliance-findings",\n "version": 1,\n "findings": [,]\n}\n')
-    with pytest.raises(findings_json.FindingsFileError, match=r"findings.json, line 4: not valid JSON"):
+    with pytest.raises(findings_json.FindingsFileError, match=r"findings.json is not valid JSON: .* at line 4, column"):
         findings_json.load(path)
     path.write_text(json.dumps({"format": "something-else"}))
     with pytest.raises(findings_json.FindingsFileError, match="is not a findings file of this suite"):

@@ -8,11 +8,11 @@ serve as a baseline, since an interrupted run's missing findings would read as r
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
+from iam_compliance.jsonio import InputFileError, load_baseline_json
 from iam_compliance.controls import SEVERITIES
 from iam_compliance.model.iam import Snapshot
 from iam_compliance.results.drift import FINDING_OUTCOMES, Drift
@@ -115,13 +115,9 @@ def document(
 def load(path: Path) -> dict[str, Any]:
     """Read a findings.json written by this suite (a baseline); FindingsFileError names what is wrong."""
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise FindingsFileError(f"Cannot read findings file {path}: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise FindingsFileError(f"Findings file {path} is not UTF-8 text: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise FindingsFileError(f"{path}, line {exc.lineno}: not valid JSON: {exc.msg}.") from None
+        doc = load_baseline_json(Path(path))  # bounded: size, depth, number length, regular files only
+    except InputFileError as exc:
+        raise FindingsFileError(str(exc)) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise FindingsFileError(f"{path} is not a findings file of this suite (no \"format\": \"{FORMAT}\").")
     if doc.get("version") != VERSION:
