@@ -43,6 +43,13 @@ def _list_then_delete(list_command: str, query: str, delete_command: str) -> str
             f"do {delete_command} \"$id\"; done")
 
 
+def _delete_each(ids: list[str] | None, list_command: str, query: str, delete_command: str) -> list[str]:
+    """One delete line per id the snapshot holds, or a list-then-delete loop when it could not list them."""
+    if ids is None:
+        return [_list_then_delete(list_command, query, delete_command)]
+    return [f"{delete_command} {identifier}" for identifier in ids]
+
+
 # --- roles IAM refuses to change ------------------------------------------------------------------------
 
 
@@ -167,21 +174,13 @@ def delete_user(user: User) -> str:
     name = user.name
     credentials = user.credentials
     lines = [delete_login_profile(user)] if credentials.password_enabled else []
-    keys = _keys_of(user)
-    if keys is None:
-        lines.append(_list_then_delete(f"aws iam list-access-keys --user-name {name}",
-                                       "AccessKeyMetadata[].AccessKeyId",
-                                       f"aws iam delete-access-key --user-name {name} --access-key-id"))
-    else:
-        lines += [delete_access_key(name, key.id) for key in keys]
-    certificates = _certificates_of(user)
-    if certificates is None:
-        lines.append(_list_then_delete(f"aws iam list-signing-certificates --user-name {name}",
-                                       "Certificates[].CertificateId",
-                                       f"aws iam delete-signing-certificate --user-name {name} --certificate-id"))
-    else:
-        lines += [f"aws iam delete-signing-certificate --user-name {name} --certificate-id {c.id}"
-                  for c in certificates]
+    keys, certificates = _keys_of(user), _certificates_of(user)
+    lines += _delete_each(None if keys is None else [key.id for key in keys],
+                          f"aws iam list-access-keys --user-name {name}", "AccessKeyMetadata[].AccessKeyId",
+                          f"aws iam delete-access-key --user-name {name} --access-key-id")
+    lines += _delete_each(None if certificates is None else [c.id for c in certificates],
+                          f"aws iam list-signing-certificates --user-name {name}", "Certificates[].CertificateId",
+                          f"aws iam delete-signing-certificate --user-name {name} --certificate-id")
     lines.append(_list_then_delete(f"aws iam list-ssh-public-keys --user-name {name}",
                                    "SSHPublicKeys[].SSHPublicKeyId",
                                    f"aws iam delete-ssh-public-key --user-name {name} --ssh-public-key-id"))
